@@ -1,0 +1,10 @@
+//! dindctl: render, check and converge Docker-in-Docker stacks that host MCP servers.
+
+pub mod cli;
+pub mod diag;
+pub mod net;
+pub mod profile;
+pub mod render;
+pub mod schema;
+pub mod source;
+pub mod yaml;
