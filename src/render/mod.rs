@@ -250,6 +250,8 @@ pub fn render(
         );
     }
     if !errors.is_empty() {
+        // One template error repeats for every file the template renders: report it once.
+        errors.dedup();
         return Err(errors);
     }
     files.sort_by(|a, b| a.path.cmp(&b.path));
