@@ -12,12 +12,10 @@ use dindctl::yaml;
 
 fn render_profile(spec: &str) -> RenderedSet {
     let mut db = SourceDb::new();
-    let loaded = profile::load(spec, &mut db).unwrap_or_else(|d| {
-        panic!("{}", d.iter().map(|d| d.render(&db)).collect::<String>())
-    });
-    render::render(&loaded.profile, &Templates::embedded(), &mut db).unwrap_or_else(|d| {
-        panic!("{}", d.iter().map(|d| d.render(&db)).collect::<String>())
-    })
+    let loaded = profile::load(spec, &mut db)
+        .unwrap_or_else(|d| panic!("{}", d.iter().map(|d| d.render(&db)).collect::<String>()));
+    render::render(&loaded.profile, &Templates::embedded(), &mut db)
+        .unwrap_or_else(|d| panic!("{}", d.iter().map(|d| d.render(&db)).collect::<String>()))
 }
 
 /// Parses every YAML document of a rendered file into JSON.
@@ -48,7 +46,10 @@ fn every_shipped_profile_matches_its_golden_files() {
         );
         let on_disk: Vec<String> = snapshot_dir(&dir).into_iter().map(|(p, _)| p).collect();
         let rendered: Vec<String> = set.files.iter().map(|f| f.path.clone()).collect();
-        assert_eq!(on_disk, rendered, "golden/{name} holds files the profile does not render");
+        assert_eq!(
+            on_disk, rendered,
+            "golden/{name} holds files the profile does not render"
+        );
     }
 }
 
@@ -69,7 +70,11 @@ fn rendered_files_are_valid_against_the_compose_spec_and_mcp_v1_schemas() {
     for (name, _) in profile::EMBEDDED {
         let set = render_profile(name);
         for file in &set.files {
-            let validator = if file.path == set.compose_file { &compose_spec } else { &mcp_v1 };
+            let validator = if file.path == set.compose_file {
+                &compose_spec
+            } else {
+                &mcp_v1
+            };
             for doc in documents(&file.contents) {
                 let errors: Vec<String> = validator
                     .iter_errors(&doc)
@@ -158,7 +163,11 @@ fn hostile_profile(dir: &Path) -> String {
     }
     text.push_str("mcp_servers:\n  postgres:\n    environment:\n");
     for (i, value) in HOSTILE.iter().enumerate() {
-        text.push_str(&format!("      {}: {}\n", q(&format!("K{i} {value}").replace(['=', '\0'], "_")), q(value)));
+        text.push_str(&format!(
+            "      {}: {}\n",
+            q(&format!("K{i} {value}").replace(['=', '\0'], "_")),
+            q(value)
+        ));
     }
     text.push_str("    command:\n");
     for value in HOSTILE {
@@ -179,18 +188,34 @@ fn hostile_profile_values_render_to_exactly_the_intended_keys_and_values() {
     let path = hostile_profile(dir.path());
     let set = render_profile(&path);
 
-    let compose = set.files.iter().find(|f| f.path == set.compose_file).map(|f| documents(&f.contents));
+    let compose = set
+        .files
+        .iter()
+        .find(|f| f.path == set.compose_file)
+        .map(|f| documents(&f.contents));
     let compose = compose.unwrap_or_default().remove(0);
-    let env = compose["services"]["mcp-manager"]["environment"].as_object().cloned().unwrap_or_default();
+    let env = compose["services"]["mcp-manager"]["environment"]
+        .as_object()
+        .cloned()
+        .unwrap_or_default();
     let mut expected = serde_json::Map::new();
-    expected.insert("DOCKER_HOST".into(), "unix:///var/run/dind/docker.sock".into());
+    expected.insert(
+        "DOCKER_HOST".into(),
+        "unix:///var/run/dind/docker.sock".into(),
+    );
     expected.insert("LOG_LEVEL".into(), "info".into());
-    expected.insert("MCP_GATEWAY_URL".into(), "http://host.docker.internal:8080".into());
+    expected.insert(
+        "MCP_GATEWAY_URL".into(),
+        "http://host.docker.internal:8080".into(),
+    );
     for (i, value) in HOSTILE.iter().enumerate() {
         expected.insert(format!("HOSTILE_{i}"), (*value).into());
     }
     assert_eq!(env, expected);
-    let top: Vec<&String> = compose.as_object().map(|o| o.keys().collect()).unwrap_or_default();
+    let top: Vec<&String> = compose
+        .as_object()
+        .map(|o| o.keys().collect())
+        .unwrap_or_default();
     assert_eq!(top, ["name", "services", "networks", "volumes"]);
 
     let manifest = set
@@ -204,22 +229,51 @@ fn hostile_profile_values_render_to_exactly_the_intended_keys_and_values() {
     assert_eq!(env.len(), 3 + HOSTILE.len());
     for (i, value) in HOSTILE.iter().enumerate() {
         let key = format!("K{i} {value}").replace(['=', '\0'], "_");
-        assert_eq!(env.get(&key).and_then(|v| v.as_str()), Some(*value), "{key:?}");
+        assert_eq!(
+            env.get(&key).and_then(|v| v.as_str()),
+            Some(*value),
+            "{key:?}"
+        );
     }
-    let command: Vec<&str> = spec["command"].as_array().map(|a| a.iter().filter_map(|v| v.as_str()).collect()).unwrap_or_default();
+    let command: Vec<&str> = spec["command"]
+        .as_array()
+        .map(|a| a.iter().filter_map(|v| v.as_str()).collect())
+        .unwrap_or_default();
     assert_eq!(command, HOSTILE);
     let labels = spec["metadata"].clone();
     assert!(labels.is_null(), "no key escaped into spec");
-    let meta_labels = manifest["metadata"]["labels"].as_object().cloned().unwrap_or_default();
+    let meta_labels = manifest["metadata"]["labels"]
+        .as_object()
+        .cloned()
+        .unwrap_or_default();
     for (i, value) in HOSTILE.iter().enumerate() {
-        assert_eq!(meta_labels.get(&format!("label.{i}")).and_then(|v| v.as_str()), Some(*value));
+        assert_eq!(
+            meta_labels
+                .get(&format!("label.{i}"))
+                .and_then(|v| v.as_str()),
+            Some(*value)
+        );
     }
-    let spec_keys: Vec<&String> = spec.as_object().map(|o| o.keys().collect()).unwrap_or_default();
+    let spec_keys: Vec<&String> = spec
+        .as_object()
+        .map(|o| o.keys().collect())
+        .unwrap_or_default();
     assert_eq!(
         spec_keys,
         [
-            "image", "container_name", "command", "environment", "ports", "volumes", "secrets",
-            "healthcheck", "restart_policy", "resources", "networks", "labels", "user"
+            "image",
+            "container_name",
+            "command",
+            "environment",
+            "ports",
+            "volumes",
+            "secrets",
+            "healthcheck",
+            "restart_policy",
+            "resources",
+            "networks",
+            "labels",
+            "user"
         ]
     );
 }

@@ -349,3 +349,95 @@ fn check_references(profile: &Profile, tree: &Node) -> Vec<Diagnostic> {
     }
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn minimal() -> Profile {
+        let text = "name: m\nproject: m\n\
+            dind: {image: 'docker:25.0.5-dind', publish_daemon_port: {}}\n\
+            manager: {image: 'm:1'}\n\
+            networks: {internal: {name: n, subnet: 10.0.0.0/24}}\n\
+            inner_networks: {i: {subnet: 10.1.0.0/24}}\n";
+        let mut db = SourceDb::new();
+        let id = db.add("m.yaml", text);
+        let value = yaml::parse(id, text, yaml::Limits::default()).documents[0].to_json();
+        serde_json::from_value(value).unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    /// The serde defaults and the `default` annotations of the schema (what editors show)
+    /// must say the same thing.
+    #[test]
+    fn schema_defaults_match_the_typed_defaults() {
+        let schema: serde_json::Value =
+            serde_json::from_str(PROFILE_SCHEMA).unwrap_or_else(|e| panic!("{e}"));
+        let p = minimal();
+        let default_at = |pointer: &str| schema.pointer(&format!("{pointer}/default")).cloned();
+        let checks: Vec<(&str, serde_json::Value)> = vec![
+            (
+                "/properties/output/properties/compose_file",
+                p.output.compose_file.clone().into(),
+            ),
+            (
+                "/properties/output/properties/manifests_dir",
+                p.output.manifests_dir.clone().into(),
+            ),
+            (
+                "/properties/dind/properties/service",
+                p.dind.service.clone().into(),
+            ),
+            ("/properties/dind/properties/tls", p.dind.tls.into()),
+            (
+                "/properties/dind/properties/docker_gid",
+                p.dind.docker_gid.into(),
+            ),
+            (
+                "/properties/dind/properties/forward_host_ip",
+                p.dind.forward_host_ip.clone().into(),
+            ),
+            (
+                "/properties/dind/properties/volumes/properties/storage",
+                p.dind.volumes.storage.clone().into(),
+            ),
+            (
+                "/properties/dind/properties/volumes/properties/socket",
+                p.dind.volumes.socket.clone().into(),
+            ),
+            (
+                "/properties/dind/properties/volumes/properties/certs_ca",
+                p.dind.volumes.certs_ca.clone().into(),
+            ),
+            (
+                "/properties/dind/properties/volumes/properties/certs_client",
+                p.dind.volumes.certs_client.clone().into(),
+            ),
+            (
+                "/properties/dind/properties/publish_daemon_port/properties/host_ip",
+                p.dind
+                    .publish_daemon_port
+                    .as_ref()
+                    .map(|d| d.host_ip.clone())
+                    .unwrap_or_default()
+                    .into(),
+            ),
+            (
+                "/properties/manager/properties/service",
+                p.manager.service.clone().into(),
+            ),
+            ("/properties/manager/properties/connection", "socket".into()),
+            (
+                "/properties/inner_networks/additionalProperties/properties/driver",
+                p.inner_networks["i"].driver.clone().into(),
+            ),
+            (
+                "/properties/inner_networks/additionalProperties/properties/internal",
+                p.inner_networks["i"].internal.into(),
+            ),
+        ];
+        for (pointer, typed) in checks {
+            assert_eq!(default_at(pointer), Some(typed), "{pointer}");
+        }
+        assert_eq!(p.manager.connection, model::Connection::Socket);
+    }
+}
