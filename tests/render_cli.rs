@@ -169,7 +169,7 @@ const BROKEN: &[Broken] = &[
         )],
         args: &["--profile", "p.yaml"],
         location: "p.yaml:4:13",
-        words: "`172.30.0.0/33` is not a valid cidr",
+        words: "`172.30.0.0/33` is not a network in CIDR notation",
     },
     Broken {
         files: &[

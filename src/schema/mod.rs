@@ -1,0 +1,219 @@
+//! JSON Schema validation of spanned YAML documents.
+//!
+//! The schemas are this project's own files under `schemas/`, embedded in the binary and run
+//! through the subset validator in [`validate`]. Every violation becomes a diagnostic at the
+//! node its instance path designates; an unexpected key is reported at the key itself.
+
+mod formats;
+pub mod validate;
+
+use serde_json::Value as Json;
+
+pub use formats::is_duration;
+pub use validate::{Kind, Validator, Violation};
+
+use crate::diag::Diagnostic;
+use crate::yaml::Node;
+
+/// The profile schema, `schemas/profile.schema.json`.
+pub const PROFILE_SCHEMA: &str = include_str!("../../schemas/profile.schema.json");
+/// The inner manifest schema, `schemas/mcp-v1.schema.json`.
+pub const MCP_V1_SCHEMA: &str = include_str!("../../schemas/mcp-v1.schema.json");
+
+/// Whether `s` is an IPv4 or IPv6 network in CIDR notation (`10.0.0.0/24`, `fd00::/64`).
+pub fn is_cidr(s: &str) -> bool {
+    crate::net::Cidr::parse(s).is_ok()
+}
+
+/// A schema ready to validate documents.
+pub struct Schema {
+    validator: Validator,
+}
+
+impl Schema {
+    /// Prepares an embedded schema. The schemas ship with the binary and are tested, so a
+    /// failure here is a build defect, reported as a message rather than a panic.
+    pub fn compile(text: &str) -> Result<Self, String> {
+        let json: Json =
+            serde_json::from_str(text).map_err(|e| format!("embedded schema is not JSON: {e}"))?;
+        let validator = Validator::new(json)?;
+        Ok(Self { validator })
+    }
+
+    pub fn validator(&self) -> &Validator {
+        &self.validator
+    }
+
+    /// Validates `instance` (the JSON form of `node`) and returns every violation.
+    pub fn validate(&self, node: &Node, instance: &Json, code: &'static str) -> Vec<Diagnostic> {
+        self.validator
+            .validate(instance)
+            .iter()
+            .map(|v| to_diagnostic(node, instance, v, code))
+            .collect()
+    }
+}
+
+fn to_diagnostic(root: &Node, instance: &Json, v: &Violation, code: &'static str) -> Diagnostic {
+    let (pointer, at_key) = match &v.kind {
+        Kind::UnknownKey { key } => (format!("{}/{}", v.path, escape_pointer(key)), true),
+        _ => (v.path.clone(), false),
+    };
+    let node = root
+        .at_pointer(&pointer, at_key)
+        .or_else(|| root.at_pointer(&v.path, false))
+        .unwrap_or(root);
+    let value = instance.pointer(&v.path).unwrap_or(&Json::Null);
+    Diagnostic::error(
+        code,
+        message(v, value, &display_path(&v.path)),
+        Some(node.span),
+    )
+}
+
+fn escape_pointer(s: &str) -> String {
+    s.replace('~', "~0").replace('/', "~1")
+}
+
+/// `/services/web/ports/0` → `services.web.ports[0]`.
+pub fn display_path(pointer: &str) -> String {
+    let mut out = String::new();
+    for step in pointer.split('/').skip(1) {
+        let step = step.replace("~1", "/").replace("~0", "~");
+        if step.parse::<usize>().is_ok() {
+            out.push_str(&format!("[{step}]"));
+        } else {
+            if !out.is_empty() {
+                out.push('.');
+            }
+            out.push_str(&step);
+        }
+    }
+    out
+}
+
+fn json_type(v: &Json) -> &'static str {
+    match v {
+        Json::Null => "null",
+        Json::Bool(_) => "a boolean",
+        Json::Number(n) if n.is_i64() || n.is_u64() => "an integer",
+        Json::Number(_) => "a number",
+        Json::String(_) => "a string",
+        Json::Array(_) => "a list",
+        Json::Object(_) => "a mapping",
+    }
+}
+
+/// A short rendering of a scalar value; collections are described, never dumped, so that a
+/// message cannot carry a whole environment block with its secrets.
+fn short(v: &Json) -> String {
+    match v {
+        Json::String(s) if s.chars().count() <= 60 => format!("`{s}`"),
+        Json::String(_) => "the string".into(),
+        Json::Number(n) => format!("`{n}`"),
+        Json::Bool(b) => format!("`{b}`"),
+        other => json_type(other).to_string(),
+    }
+}
+
+fn format_help(format: &str) -> &'static str {
+    match format {
+        "cidr" => "a network in CIDR notation, e.g. `10.201.0.0/24`",
+        "duration" => "a duration such as `30s`, `1m30s` or `500ms`",
+        "ipv4" => "an IPv4 address",
+        "ipv6" => "an IPv6 address",
+        _ => "the expected format",
+    }
+}
+
+fn message(v: &Violation, value: &Json, path: &str) -> String {
+    let at = if path.is_empty() {
+        String::new()
+    } else {
+        format!(" at `{path}`")
+    };
+    match &v.kind {
+        Kind::UnknownKey { key } => format!("unknown key `{key}`{at}"),
+        Kind::Required { key } => format!("missing required key `{key}`{at}"),
+        Kind::Type { expected } => {
+            format!(
+                "expected {}, found {}{at}",
+                expected.join(" or "),
+                json_type(value)
+            )
+        }
+        Kind::Enum { options } => {
+            let opts: Vec<String> = options.iter().map(|o| o.to_string()).collect();
+            format!("{} is not one of {}{at}", short(value), opts.join(", "))
+        }
+        Kind::Const { expected } => format!("{} must be {expected}{at}", short(value)),
+        Kind::Format { format } => {
+            format!("{} is not {}{at}", short(value), format_help(format))
+        }
+        Kind::Pattern { pattern } => format!("{} does not match `{pattern}`{at}", short(value)),
+        Kind::Minimum { limit, .. } => format!("{} is below the minimum {limit}{at}", short(value)),
+        Kind::Maximum { limit, .. } => format!("{} is above the maximum {limit}{at}", short(value)),
+        Kind::MinItems { limit } => format!("needs at least {limit} item(s){at}"),
+        Kind::MaxItems { limit } => format!("allows at most {limit} item(s){at}"),
+        Kind::MinLength { limit } => format!("needs at least {limit} character(s){at}"),
+        Kind::MaxLength { limit } => format!("allows at most {limit} character(s){at}"),
+        Kind::MinProperties { limit } => format!("needs at least {limit} key(s){at}"),
+        Kind::MaxProperties { limit } => format!("allows at most {limit} key(s){at}"),
+        Kind::UniqueItems => format!("items must be unique{at}"),
+        Kind::NoneOf => format!("{} matches none of the allowed forms{at}", short(value)),
+        Kind::MoreThanOne => format!("{} matches more than one allowed form{at}", short(value)),
+        Kind::Not => format!("{} is not allowed{at}", short(value)),
+        Kind::False => format!("no value is allowed{at}"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn display_path_reads_like_yaml() {
+        assert_eq!(
+            display_path("/services/web/ports/0"),
+            "services.web.ports[0]"
+        );
+        assert_eq!(display_path("/a~1b"), "a/b");
+        assert_eq!(display_path(""), "");
+    }
+
+    /// Every keyword our schemas use is one the validator implements.
+    #[test]
+    fn embedded_schemas_use_only_supported_keywords() {
+        fn walk(v: &Json, at: &str, bad: &mut Vec<String>) {
+            match v {
+                Json::Object(obj) => {
+                    for (k, child) in obj {
+                        let container = matches!(
+                            at.rsplit('/').next(),
+                            Some("properties" | "patternProperties" | "$defs" | "definitions")
+                        );
+                        if !container && !validate::KNOWN_KEYWORDS.contains(&k.as_str()) {
+                            bad.push(format!("{at}/{k}"));
+                        }
+                        if !matches!(k.as_str(), "enum" | "const" | "default" | "examples") {
+                            walk(child, &format!("{at}/{k}"), bad);
+                        }
+                    }
+                }
+                Json::Array(items) => {
+                    for (i, item) in items.iter().enumerate() {
+                        walk(item, &format!("{at}/{i}"), bad);
+                    }
+                }
+                _ => {}
+            }
+        }
+        for text in [PROFILE_SCHEMA, MCP_V1_SCHEMA] {
+            let json: Json = serde_json::from_str(text).unwrap_or_else(|e| panic!("{e}"));
+            let mut bad = Vec::new();
+            walk(&json, "", &mut bad);
+            assert!(bad.is_empty(), "unsupported keywords: {bad:?}");
+            assert!(Schema::compile(text).is_ok());
+        }
+    }
+}
