@@ -4,10 +4,12 @@
 
 mod common;
 
+use common::variations;
+
 use dindctl::schema::{self, Validator};
 use dindctl::source::SourceDb;
 use dindctl::{profile, render, yaml};
-use serde_json::{Value as Json, json};
+use serde_json::Value as Json;
 
 fn reference(text: &str) -> jsonschema::Validator {
     let schema: Json = serde_json::from_str(text).unwrap_or_else(|e| panic!("{e}"));
@@ -22,69 +24,6 @@ fn reference(text: &str) -> jsonschema::Validator {
 fn ours(text: &str) -> Validator {
     let schema: Json = serde_json::from_str(text).unwrap_or_else(|e| panic!("{e}"));
     Validator::new(schema).unwrap_or_else(|e| panic!("{e}"))
-}
-
-/// The document itself, then one variation per node: removed, retyped, and (for mappings)
-/// given an unknown key.
-pub fn variations(doc: &Json) -> Vec<Json> {
-    let mut out = vec![doc.clone()];
-    let mut pointers = Vec::new();
-    collect_pointers(doc, String::new(), &mut pointers);
-    for pointer in pointers {
-        let Some(original) = doc.pointer(&pointer).cloned() else {
-            continue;
-        };
-        let replacements = match &original {
-            Json::String(_) => vec![json!(42), json!(""), json!("not valid at all: {}")],
-            Json::Number(_) => vec![json!("x"), json!(-1), json!(70000), json!(1.5)],
-            Json::Bool(_) => vec![json!("yes")],
-            Json::Array(_) => vec![json!("x"), json!([]), json!([{"a": 1}])],
-            Json::Object(_) => vec![json!([]), json!({})],
-            Json::Null => vec![json!(1)],
-        };
-        for replacement in replacements {
-            let mut v = doc.clone();
-            if let Some(slot) = v.pointer_mut(&pointer) {
-                *slot = replacement;
-            }
-            out.push(v);
-        }
-        if let Some((parent, key)) = pointer.rsplit_once('/') {
-            let mut v = doc.clone();
-            if let Some(Json::Object(map)) = v.pointer_mut(parent) {
-                map.remove(&key.replace("~1", "/").replace("~0", "~"));
-                out.push(v);
-            }
-        }
-        if original.is_object() {
-            let mut v = doc.clone();
-            if let Some(Json::Object(map)) = v.pointer_mut(&pointer) {
-                map.insert("no_such_key".into(), json!(1));
-                out.push(v);
-            }
-        }
-    }
-    out
-}
-
-fn collect_pointers(v: &Json, at: String, out: &mut Vec<String>) {
-    match v {
-        Json::Object(map) => {
-            for (k, child) in map {
-                let p = format!("{at}/{}", k.replace('~', "~0").replace('/', "~1"));
-                out.push(p.clone());
-                collect_pointers(child, p, out);
-            }
-        }
-        Json::Array(items) => {
-            for (i, child) in items.iter().enumerate() {
-                let p = format!("{at}/{i}");
-                out.push(p.clone());
-                collect_pointers(child, p, out);
-            }
-        }
-        _ => {}
-    }
 }
 
 fn assert_same_verdicts(

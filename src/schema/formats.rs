@@ -70,6 +70,12 @@ pub fn check(format: &str, s: &str) -> bool {
                 .unwrap_or(rest);
             !path.contains(':')
         }
+        // The Compose schema's unanchored `[a-zA-Z0-9][a-zA-Z0-9_.-]+`: somewhere a letter or
+        // digit followed by a name character (so `${NAME}` passes before interpolation).
+        "container-name" => s.as_bytes().windows(2).any(|w| {
+            w[0].is_ascii_alphanumeric()
+                && (w[1].is_ascii_alphanumeric() || matches!(w[1], b'_' | b'.' | b'-'))
+        }),
         _ => true,
     }
 }
@@ -208,10 +214,12 @@ mod tests {
             "é",
             "a/b",
         ];
-        let schema: serde_json::Value =
-            serde_json::from_str(super::super::PROFILE_SCHEMA).unwrap_or_else(|e| panic!("{e}"));
         let mut pairs = Vec::new();
-        collect(&schema, &mut pairs);
+        for text in [super::super::PROFILE_SCHEMA, super::super::COMPOSE_SCHEMA] {
+            let schema: serde_json::Value =
+                serde_json::from_str(text).unwrap_or_else(|e| panic!("{e}"));
+            collect(&schema, &mut pairs);
+        }
         assert!(pairs.len() >= 8, "{pairs:?}");
         for (format, pattern) in pairs {
             let re = regex::Regex::new(&pattern).unwrap_or_else(|e| panic!("{e}"));

@@ -17,6 +17,8 @@ use crate::yaml::Node;
 
 /// The profile schema, `schemas/profile.schema.json`.
 pub const PROFILE_SCHEMA: &str = include_str!("../../schemas/profile.schema.json");
+/// The compose schema, `schemas/compose.schema.json`.
+pub const COMPOSE_SCHEMA: &str = include_str!("../../schemas/compose.schema.json");
 /// The inner manifest schema, `schemas/mcp-v1.schema.json`.
 pub const MCP_V1_SCHEMA: &str = include_str!("../../schemas/mcp-v1.schema.json");
 
@@ -208,7 +210,7 @@ mod tests {
                 _ => {}
             }
         }
-        for text in [PROFILE_SCHEMA, MCP_V1_SCHEMA] {
+        for text in [PROFILE_SCHEMA, MCP_V1_SCHEMA, COMPOSE_SCHEMA] {
             let json: Json = serde_json::from_str(text).unwrap_or_else(|e| panic!("{e}"));
             let mut bad = Vec::new();
             walk(&json, "", &mut bad);

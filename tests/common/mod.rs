@@ -4,6 +4,8 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
+use serde_json::{Value as Json, json};
+
 /// The `dindctl` binary built for this test run.
 pub fn bin() -> Command {
     Command::new(env!("CARGO_BIN_EXE_dindctl"))
@@ -84,4 +86,67 @@ pub fn write(path: &Path, text: &str) {
             .unwrap_or_else(|e| panic!("mkdir {}: {e}", parent.display()));
     }
     std::fs::write(path, text).unwrap_or_else(|e| panic!("write {}: {e}", path.display()));
+}
+
+/// The document itself, then one variation per node: removed, retyped, and (for mappings)
+/// given an unknown key.
+pub fn variations(doc: &Json) -> Vec<Json> {
+    let mut out = vec![doc.clone()];
+    let mut pointers = Vec::new();
+    collect_pointers(doc, String::new(), &mut pointers);
+    for pointer in pointers {
+        let Some(original) = doc.pointer(&pointer).cloned() else {
+            continue;
+        };
+        let replacements = match &original {
+            Json::String(_) => vec![json!(42), json!(""), json!("not valid at all: {}")],
+            Json::Number(_) => vec![json!("x"), json!(-1), json!(70000), json!(1.5)],
+            Json::Bool(_) => vec![json!("yes")],
+            Json::Array(_) => vec![json!("x"), json!([]), json!([{"a": 1}])],
+            Json::Object(_) => vec![json!([]), json!({})],
+            Json::Null => vec![json!(1)],
+        };
+        for replacement in replacements {
+            let mut v = doc.clone();
+            if let Some(slot) = v.pointer_mut(&pointer) {
+                *slot = replacement;
+            }
+            out.push(v);
+        }
+        if let Some((parent, key)) = pointer.rsplit_once('/') {
+            let mut v = doc.clone();
+            if let Some(Json::Object(map)) = v.pointer_mut(parent) {
+                map.remove(&key.replace("~1", "/").replace("~0", "~"));
+                out.push(v);
+            }
+        }
+        if original.is_object() {
+            let mut v = doc.clone();
+            if let Some(Json::Object(map)) = v.pointer_mut(&pointer) {
+                map.insert("no_such_key".into(), json!(1));
+                out.push(v);
+            }
+        }
+    }
+    out
+}
+
+fn collect_pointers(v: &Json, at: String, out: &mut Vec<String>) {
+    match v {
+        Json::Object(map) => {
+            for (k, child) in map {
+                let p = format!("{at}/{}", k.replace('~', "~0").replace('/', "~1"));
+                out.push(p.clone());
+                collect_pointers(child, p, out);
+            }
+        }
+        Json::Array(items) => {
+            for (i, child) in items.iter().enumerate() {
+                let p = format!("{at}/{i}");
+                out.push(p.clone());
+                collect_pointers(child, p, out);
+            }
+        }
+        _ => {}
+    }
 }
