@@ -1,10 +1,13 @@
 //! dindctl: render, check and converge Docker-in-Docker stacks that host MCP servers.
 
+pub mod check;
 pub mod cli;
 pub mod diag;
+pub mod model;
 pub mod net;
 pub mod profile;
 pub mod render;
+pub mod report;
 pub mod schema;
 pub mod source;
 pub mod yaml;

@@ -3,6 +3,7 @@
 //! Exit codes: 0 success or clean, 1 findings or differences the user asked to fail on,
 //! 2 the tool could not do its job (bad arguments, unreadable or invalid input).
 
+mod check;
 mod render;
 
 use std::io::Write as _;
@@ -29,8 +30,63 @@ pub struct Cli {
 pub enum Command {
     /// Render the outer compose file and the inner MCP manifests from a profile.
     Render(RenderArgs),
+    /// Check a stack (compose files and mcp/v1 manifests together), or a rendered profile.
+    Check(CheckArgs),
+    /// List every rule with its default severity.
+    Rules,
+    /// Show a rule's documentation: what it finds, why, a broken and a fixed example.
+    Explain {
+        /// The rule id, e.g. `duplicate-host-port`.
+        rule: String,
+    },
     /// List the built-in profiles.
     Profiles,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct CheckArgs {
+    /// Compose files, mcp/v1 manifests, or directories (searched for `compose.y*ml`,
+    /// `docker-compose*.y*ml`, and manifests, also in `mcp-manifests/` and `mcp/`). All of them
+    /// form one stack. Without paths, the selected profile is rendered in memory and checked.
+    pub paths: Vec<PathBuf>,
+    /// A compose file to merge, in order, as `docker compose -f` does (repeatable).
+    #[arg(short = 'f', long = "file", value_name = "FILE")]
+    pub files: Vec<PathBuf>,
+    /// Profile to render and check when no path is given.
+    #[arg(long, short = 'p', default_value = "default")]
+    pub profile: String,
+    /// Templates overriding the built-in ones (with --profile).
+    #[arg(long)]
+    pub templates: Option<PathBuf>,
+    /// Output format.
+    #[arg(long, value_enum, default_value = "human")]
+    pub format: crate::report::Format,
+    /// Exit 1 when a finding reaches this level.
+    #[arg(long, value_enum, default_value = "error")]
+    pub fail_on: FailOn,
+    /// Configuration file (default: `dindctl.toml` here or in a parent directory).
+    #[arg(long)]
+    pub config: Option<PathBuf>,
+    /// Variables for `${VAR}` interpolation, instead of the `.env` beside the compose file.
+    #[arg(long)]
+    pub env_file: Option<PathBuf>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum FailOn {
+    Error,
+    Warning,
+    Info,
+}
+
+impl FailOn {
+    pub fn severity(self) -> crate::diag::Severity {
+        match self {
+            FailOn::Error => crate::diag::Severity::Error,
+            FailOn::Warning => crate::diag::Severity::Warning,
+            FailOn::Info => crate::diag::Severity::Info,
+        }
+    }
 }
 
 #[derive(Debug, clap::Args)]
@@ -89,6 +145,9 @@ pub fn main() -> ExitCode {
 pub fn run(cli: Cli) -> Outcome {
     match cli.command {
         Command::Render(args) => render::run(&args),
+        Command::Check(args) => check::run(&args),
+        Command::Rules => check::rules(),
+        Command::Explain { rule } => check::explain(&rule),
         Command::Profiles => {
             for (name, text) in crate::profile::EMBEDDED {
                 let description = text

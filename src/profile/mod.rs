@@ -228,6 +228,8 @@ fn text_node(text: &str, span: Span) -> Node {
             text: text.to_string(),
             style: Style::DoubleQuoted,
             tag: None,
+            unresolved: false,
+            interpolated: false,
         }),
     }
 }

@@ -129,6 +129,10 @@ pub fn is_duration(s: &str) -> bool {
     if rest.is_empty() {
         return false;
     }
+    // Go's time.ParseDuration accepts a unitless zero.
+    if rest == "0" {
+        return true;
+    }
     while !rest.is_empty() {
         let digits = rest
             .find(|c: char| !(c.is_ascii_digit() || c == '.'))
@@ -251,7 +255,7 @@ mod tests {
 
     #[test]
     fn durations() {
-        for ok in ["30s", "1m30s", "1.5h", "500ms", "10us", "0s"] {
+        for ok in ["30s", "1m30s", "1.5h", "500ms", "10us", "0s", "0"] {
             assert!(is_duration(ok), "{ok}");
         }
         for bad in ["", "30", "s", "1x", "1.2.3s", "-1s", "1m 30s"] {

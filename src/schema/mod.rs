@@ -48,9 +48,21 @@ impl Schema {
 
     /// Validates `instance` (the JSON form of `node`) and returns every violation.
     pub fn validate(&self, node: &Node, instance: &Json, code: &'static str) -> Vec<Diagnostic> {
+        self.validate_except(node, instance, code, |_| false)
+    }
+
+    /// Like [`Schema::validate`], leaving out the violations `skip` selects.
+    pub fn validate_except(
+        &self,
+        node: &Node,
+        instance: &Json,
+        code: &'static str,
+        skip: impl Fn(&Violation) -> bool,
+    ) -> Vec<Diagnostic> {
         self.validator
             .validate(instance)
             .iter()
+            .filter(|v| !skip(v))
             .map(|v| to_diagnostic(node, instance, v, code))
             .collect()
     }

@@ -28,6 +28,11 @@ pub struct Scalar {
     pub style: Style,
     /// A tag such as `!!str` (kept as `tag:yaml.org,2002:str`) or `!reset`.
     pub tag: Option<String>,
+    /// Set by variable interpolation when the value depends on a variable that has no value:
+    /// the text is then a placeholder and the value is unknown.
+    pub unresolved: bool,
+    /// Set by variable interpolation when the text was computed from variables (`${VAR}`).
+    pub interpolated: bool,
 }
 
 /// The resolved value of a scalar under the YAML 1.2 core schema.
@@ -253,6 +258,8 @@ mod tests {
             text: text.into(),
             style: Style::Plain,
             tag: None,
+            unresolved: false,
+            interpolated: false,
         }
         .resolve()
     }
@@ -275,6 +282,8 @@ mod tests {
             text: "3000".into(),
             style: Style::DoubleQuoted,
             tag: None,
+            unresolved: false,
+            interpolated: false,
         };
         assert_eq!(quoted.resolve(), Resolved::Str("3000".into()));
     }

@@ -182,6 +182,8 @@ impl Builder<'_> {
                         text: text.into_owned(),
                         style: convert_style(style),
                         tag: tag.map(|t| format!("{}{}", t.handle, t.suffix)),
+                        unresolved: false,
+                        interpolated: false,
                     }),
                 };
                 self.complete(node, anchor)?;

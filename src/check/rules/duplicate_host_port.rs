@@ -1,0 +1,117 @@
+use std::collections::HashMap;
+
+use crate::check::{Context, Findings, Rule, RuleMeta, declare_rule};
+use crate::model::ports::PortSpec;
+use crate::source::Span;
+
+declare_rule! {
+    /// ## What it does
+    /// Reports a host port (and protocol) published twice on one daemon: ranges are expanded,
+    /// and host IPs compared (`0.0.0.0` and `::` overlap every address). Outer services share
+    /// the host's daemon; inner containers share the DinD daemon, so the two layers are
+    /// checked separately.
+    ///
+    /// ## Why is this bad?
+    /// The second container fails to start with "port is already allocated".
+    ///
+    /// ## Example
+    /// ```yaml
+    /// services:
+    ///   api: {image: "api:1", ports: ["8080:80"]}
+    ///   web: {image: "web:1", ports: ["127.0.0.1:8080:80"]}
+    /// ```
+    /// Use instead:
+    /// ```yaml
+    /// services:
+    ///   api: {image: "api:1", ports: ["8080:80"]}
+    ///   web: {image: "web:1", ports: ["127.0.0.1:8081:80"]}
+    /// ```
+    DuplicateHostPort, "duplicate-host-port", Error, "the same host port published twice on one daemon"
+}
+
+struct Published<'a> {
+    owner: &'a str,
+    spec: &'a PortSpec,
+    span: Span,
+}
+
+/// Reports each publication that collides with an earlier one on the same daemon. Buckets by
+/// (protocol, port) keep this linear in the number of published ports.
+fn check_daemon(entries: &[Published<'_>], daemon: &str, out: &mut Findings) {
+    let mut buckets: HashMap<(&str, u16), Vec<usize>> = HashMap::new();
+    for (i, entry) in entries.iter().enumerate() {
+        let Some(host) = entry.spec.host else {
+            continue;
+        };
+        let mut reported = false;
+        for port in host.start..=host.end {
+            let bucket = buckets
+                .entry((entry.spec.protocol.as_str(), port))
+                .or_default();
+            if !reported {
+                if let Some(&j) = bucket
+                    .iter()
+                    .find(|&&j| entries[j].spec.collides_with(entry.spec))
+                {
+                    let first = &entries[j];
+                    let who = if first.owner == entry.owner {
+                        format!("twice by `{}`", entry.owner)
+                    } else {
+                        format!("by both `{}` and `{}`", first.owner, entry.owner)
+                    };
+                    out.add(
+                        &DuplicateHostPort::META,
+                        entry.span,
+                        format!(
+                            "host port `{port}/{}` is published {who} on the {daemon} daemon",
+                            entry.spec.protocol
+                        ),
+                    )
+                    .related(first.span, "first published here")
+                    .help(
+                        "give each container its own host port, or bind them to different host IPs",
+                    );
+                    reported = true;
+                }
+            }
+            bucket.push(i);
+        }
+    }
+}
+
+impl Rule for DuplicateHostPort {
+    fn meta(&self) -> &'static RuleMeta {
+        &Self::META
+    }
+
+    fn check(&self, cx: &Context<'_>, out: &mut Findings) {
+        let outer: Vec<Published<'_>> = cx
+            .stack
+            .services()
+            .flat_map(|s| {
+                s.ports.iter().filter(|p| !p.unknown).filter_map(move |p| {
+                    p.spec.as_ref().ok().map(|spec| Published {
+                        owner: &s.name,
+                        spec,
+                        span: p.span,
+                    })
+                })
+            })
+            .collect();
+        check_daemon(&outer, "host", out);
+        let inner: Vec<Published<'_>> = cx
+            .stack
+            .containers()
+            .flat_map(|(m, c)| {
+                c.ports.iter().filter_map(move |p| {
+                    p.spec.as_ref().ok().map(|spec| Published {
+                        owner: &m.name.value,
+                        spec,
+                        span: p.span,
+                    })
+                })
+            })
+            .collect();
+        check_daemon(&inner, "DinD", out);
+    }
+}

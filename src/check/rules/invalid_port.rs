@@ -1,0 +1,56 @@
+use crate::check::{Context, Findings, Rule, RuleMeta, declare_rule};
+
+declare_rule! {
+    /// ## What it does
+    /// Reports a port that does not parse: a number out of 1–65535, a range that ends before
+    /// it starts, host and container ranges of different lengths, an unknown protocol, a host
+    /// IP that is not an address. Ports that depend on an unresolved variable are skipped.
+    ///
+    /// ## Why is this bad?
+    /// `docker compose up` fails on it, after everything before it was created.
+    ///
+    /// ## Example
+    /// ```yaml
+    /// ports: ["80800:80", "127.0.0.1:9000-8000:9000"]
+    /// ```
+    /// Use instead:
+    /// ```yaml
+    /// ports: ["8080:80", "127.0.0.1:8000-9000:8000-9000"]
+    /// ```
+    InvalidPort, "invalid-port", Error, "a port that does not parse or is out of range"
+}
+
+impl Rule for InvalidPort {
+    fn meta(&self) -> &'static RuleMeta {
+        &Self::META
+    }
+
+    fn check(&self, cx: &Context<'_>, out: &mut Findings) {
+        for service in cx.stack.services() {
+            for port in service.ports.iter().filter(|p| !p.unknown) {
+                if let Err(why) = &port.spec {
+                    out.add(
+                        &Self::META,
+                        port.span,
+                        format!("invalid port in `{}`: {why}", service.name),
+                    )
+                    .help("write `[host_ip:]host_port:container_port[/tcp|udp]`, ports 1-65535");
+                }
+            }
+        }
+        for (m, c) in cx.stack.containers() {
+            for port in &c.ports {
+                if let Err(why) = &port.spec {
+                    out.add(
+                        &Self::META,
+                        port.span,
+                        format!("invalid port in `{}`: {why}", m.name.value),
+                    )
+                    .help(
+                        "mcp/v1 ports map `\"[host_ip:]host_port\": \"container_port[/tcp|udp]\"`",
+                    );
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,115 @@
+//! Every rule, one per file (the loading-phase rules share `loading.rs`). Adding a rule: a
+//! file here, a line in [`ALL`], a fixture under `tests/fixtures/rules/<id>/`.
+
+mod dependency_cycle;
+mod duplicate_container_name;
+mod duplicate_host_port;
+mod duplicate_mount_target;
+mod external_network_with_config;
+mod healthcheck_missing;
+mod healthy_dependency_without_healthcheck;
+mod invalid_duration;
+mod invalid_port;
+mod loading;
+mod missing_resource_limits;
+mod obsolete_version;
+mod port_all_interfaces;
+mod privileged_host_port;
+mod secret_in_environment;
+mod subnet_overlap;
+mod undefined_dependency;
+mod undefined_network;
+mod undefined_secret;
+mod undefined_volume;
+mod unpinned_image;
+mod unused_network;
+mod unused_volume;
+
+use super::Rule;
+
+pub use dependency_cycle::DependencyCycle;
+pub use duplicate_container_name::DuplicateContainerName;
+pub use duplicate_host_port::DuplicateHostPort;
+pub use duplicate_mount_target::DuplicateMountTarget;
+pub use external_network_with_config::ExternalNetworkWithConfig;
+pub use healthcheck_missing::HealthcheckMissing;
+pub use healthy_dependency_without_healthcheck::HealthyDependencyWithoutHealthcheck;
+pub use invalid_duration::InvalidDuration;
+pub use invalid_port::InvalidPort;
+pub use loading::{
+    DuplicateKey, SchemaViolation, UnknownManifestKind, UnresolvedVariable, UnusedSuppression,
+    YamlSyntax,
+};
+pub use missing_resource_limits::MissingResourceLimits;
+pub use obsolete_version::ObsoleteVersion;
+pub use port_all_interfaces::{DAEMON_PORTS, PortAllInterfaces};
+pub use privileged_host_port::PrivilegedHostPort;
+pub use secret_in_environment::{SecretInEnvironment, is_credential_key};
+pub use subnet_overlap::SubnetOverlap;
+pub use undefined_dependency::UndefinedDependency;
+pub use undefined_network::UndefinedNetwork;
+pub use undefined_secret::UndefinedSecret;
+pub use undefined_volume::UndefinedVolume;
+pub use unpinned_image::UnpinnedImage;
+pub use unused_network::UnusedNetwork;
+pub use unused_volume::UnusedVolume;
+
+/// The registry, sorted by rule id (a test keeps it sorted and the ids unique).
+pub static ALL: &[&dyn Rule] = &[
+    &DependencyCycle,
+    &DuplicateContainerName,
+    &DuplicateHostPort,
+    &DuplicateKey,
+    &DuplicateMountTarget,
+    &ExternalNetworkWithConfig,
+    &HealthcheckMissing,
+    &HealthyDependencyWithoutHealthcheck,
+    &InvalidDuration,
+    &InvalidPort,
+    &MissingResourceLimits,
+    &ObsoleteVersion,
+    &PortAllInterfaces,
+    &PrivilegedHostPort,
+    &SchemaViolation,
+    &SecretInEnvironment,
+    &SubnetOverlap,
+    &UndefinedDependency,
+    &UndefinedNetwork,
+    &UndefinedSecret,
+    &UndefinedVolume,
+    &UnknownManifestKind,
+    &UnpinnedImage,
+    &UnresolvedVariable,
+    &UnusedNetwork,
+    &UnusedSuppression,
+    &UnusedVolume,
+    &YamlSyntax,
+];
+
+#[cfg(test)]
+mod tests {
+    use super::ALL;
+
+    #[test]
+    fn ids_are_sorted_unique_kebab_case_and_documented() {
+        let ids: Vec<&str> = ALL.iter().map(|r| r.meta().id).collect();
+        let mut sorted = ids.clone();
+        sorted.sort_unstable();
+        sorted.dedup();
+        assert_eq!(ids, sorted, "registry must be sorted with unique ids");
+        for rule in ALL {
+            let m = rule.meta();
+            assert!(
+                m.id.chars().all(|c| c.is_ascii_lowercase() || c == '-'),
+                "{}",
+                m.id
+            );
+            assert!(
+                m.doc.contains("## What it does") && m.doc.contains("## Why is this bad?"),
+                "{}",
+                m.id
+            );
+            assert!(m.doc.contains("## Example"), "{} has no example", m.id);
+        }
+    }
+}

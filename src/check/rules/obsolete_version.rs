@@ -1,0 +1,47 @@
+use crate::check::{Context, Findings, Rule, RuleMeta, declare_rule};
+use crate::model::FileKind;
+
+declare_rule! {
+    /// ## What it does
+    /// Reports a top-level `version:` in a compose file.
+    ///
+    /// ## Why is this bad?
+    /// Compose v2 ignores it (and warns); it suggests a file format that no longer exists.
+    ///
+    /// ## Example
+    /// ```yaml
+    /// version: "3.8"
+    /// services: {}
+    /// ```
+    /// Use instead:
+    /// ```yaml
+    /// services: {}
+    /// ```
+    ObsoleteVersion, "obsolete-version", Warning, "top-level `version:` in a compose file"
+}
+
+impl Rule for ObsoleteVersion {
+    fn meta(&self) -> &'static RuleMeta {
+        &Self::META
+    }
+
+    fn check(&self, cx: &Context<'_>, out: &mut Findings) {
+        for file in cx
+            .stack
+            .files
+            .iter()
+            .filter(|f| f.kind == FileKind::Compose)
+        {
+            for doc in &file.documents {
+                if let Some(entry) = doc.entry("version") {
+                    out.add(
+                        &Self::META,
+                        entry.key.span,
+                        "`version` is obsolete and ignored by Compose v2",
+                    )
+                    .help("remove the `version:` line");
+                }
+            }
+        }
+    }
+}

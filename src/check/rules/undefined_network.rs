@@ -1,0 +1,84 @@
+use crate::check::{Context, Findings, Rule, RuleMeta, declare_rule};
+use crate::model::ManifestKind;
+
+declare_rule! {
+    /// ## What it does
+    /// Reports a service that joins a network the compose file does not declare, and an inner
+    /// container that joins a network no `MCPNetwork` defines. (An inner container naming an
+    /// *outer* network is `inner-network-is-outer`.)
+    ///
+    /// ## Why is this bad?
+    /// Docker Compose refuses the file; inside DinD, the container fails to start.
+    ///
+    /// ## Example
+    /// ```yaml
+    /// services:
+    ///   web: {image: "web:1", networks: [frontend]}
+    /// ```
+    /// Use instead:
+    /// ```yaml
+    /// services:
+    ///   web: {image: "web:1", networks: [frontend]}
+    /// networks:
+    ///   frontend: {}
+    /// ```
+    UndefinedNetwork, "undefined-network", Error, "a network used but not defined in its layer"
+}
+
+impl Rule for UndefinedNetwork {
+    fn meta(&self) -> &'static RuleMeta {
+        &Self::META
+    }
+
+    fn check(&self, cx: &Context<'_>, out: &mut Findings) {
+        let outer_names: Vec<&str> = cx
+            .stack
+            .outer
+            .iter()
+            .flat_map(|p| p.networks.iter().map(|n| n.name.as_str()))
+            .collect();
+        for service in cx.stack.services() {
+            for net in &service.networks {
+                if net.value != "default" && !outer_names.contains(&net.value.as_str()) {
+                    out.add(
+                        &Self::META,
+                        net.span,
+                        format!(
+                            "network `{}` used by `{}` is not declared",
+                            net.value, service.name
+                        ),
+                    )
+                    .help(format!(
+                        "declare it under the top-level `networks:` (`{}: {{}}`)",
+                        net.value
+                    ));
+                }
+            }
+        }
+        let inner_names: Vec<&str> = cx
+            .stack
+            .inner
+            .iter()
+            .filter(|m| matches!(m.kind, ManifestKind::Network(_)))
+            .map(|m| m.name.value.as_str())
+            .collect();
+        for (m, c) in cx.stack.containers() {
+            for net in &c.networks {
+                let name = net.value.as_str();
+                if !inner_names.contains(&name) && !outer_names.contains(&name) {
+                    out.add(
+                        &Self::META,
+                        net.span,
+                        format!(
+                            "inner network `{name}` used by `{}` is not defined",
+                            m.name.value
+                        ),
+                    )
+                    .help(format!(
+                        "add an `MCPNetwork` manifest named `{name}` with an explicit subnet"
+                    ));
+                }
+            }
+        }
+    }
+}

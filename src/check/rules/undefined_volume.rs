@@ -1,0 +1,49 @@
+use crate::check::{Context, Findings, Rule, RuleMeta, declare_rule};
+use crate::model::compose::MountKind;
+
+declare_rule! {
+    /// ## What it does
+    /// Reports a service that mounts a named volume the top-level `volumes:` does not declare.
+    ///
+    /// ## Why is this bad?
+    /// Docker Compose refuses the file ("service refers to undefined volume").
+    ///
+    /// ## Example
+    /// ```yaml
+    /// services:
+    ///   db: {image: "postgres:16", volumes: ["pgdata:/var/lib/postgresql/data"]}
+    /// ```
+    /// Use instead:
+    /// ```yaml
+    /// services:
+    ///   db: {image: "postgres:16", volumes: ["pgdata:/var/lib/postgresql/data"]}
+    /// volumes:
+    ///   pgdata: {}
+    /// ```
+    UndefinedVolume, "undefined-volume", Error, "a named volume used but not declared"
+}
+
+impl Rule for UndefinedVolume {
+    fn meta(&self) -> &'static RuleMeta {
+        &Self::META
+    }
+
+    fn check(&self, cx: &Context<'_>, out: &mut Findings) {
+        let Some(project) = &cx.stack.outer else {
+            return;
+        };
+        for service in &project.services {
+            for mount in service
+                .mounts
+                .iter()
+                .filter(|m| m.kind == MountKind::Volume && !m.unknown)
+            {
+                let Some(name) = &mount.source else { continue };
+                if !project.volumes.iter().any(|v| &v.name == name) {
+                    out.add(&Self::META, mount.span, format!("volume `{name}` used by `{}` is not declared", service.name))
+                        .help(format!("declare it under the top-level `volumes:` (`{name}: {{}}`), or use a path (`./{name}`) for a bind mount"));
+                }
+            }
+        }
+    }
+}

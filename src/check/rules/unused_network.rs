@@ -1,0 +1,67 @@
+use crate::check::{Context, Findings, Rule, RuleMeta, declare_rule};
+use crate::model::ManifestKind;
+
+declare_rule! {
+    /// ## What it does
+    /// Reports a declared network that nothing joins: a compose network no service uses, or an
+    /// `MCPNetwork` no inner container uses.
+    ///
+    /// ## Why is this bad?
+    /// It is created for nothing, or a typo elsewhere left it orphaned.
+    ///
+    /// ## Example
+    /// ```yaml
+    /// networks:
+    ///   legacy: {}
+    /// ```
+    UnusedNetwork, "unused-network", Info, "a network declared but never used"
+}
+
+impl Rule for UnusedNetwork {
+    fn meta(&self) -> &'static RuleMeta {
+        &Self::META
+    }
+
+    fn check(&self, cx: &Context<'_>, out: &mut Findings) {
+        if let Some(project) = &cx.stack.outer {
+            for net in &project.networks {
+                let used = project.services.iter().any(|s| {
+                    s.networks.iter().any(|n| n.value == net.name)
+                        || (net.name == "default"
+                            && s.networks.is_empty()
+                            && s.network_mode.is_none())
+                });
+                if !used {
+                    out.add(
+                        &Self::META,
+                        net.key,
+                        format!("network `{}` is declared but no service joins it", net.name),
+                    )
+                    .help("remove it, or add it to the services that should use it");
+                }
+            }
+        }
+        for m in cx
+            .stack
+            .inner
+            .iter()
+            .filter(|m| matches!(m.kind, ManifestKind::Network(_)))
+        {
+            let used = cx
+                .stack
+                .containers()
+                .any(|(_, c)| c.networks.iter().any(|n| n.value == m.name.value));
+            if !used {
+                out.add(
+                    &Self::META,
+                    m.name.span,
+                    format!(
+                        "inner network `{}` is defined but no inner container joins it",
+                        m.name.value
+                    ),
+                )
+                .help("remove the MCPNetwork, or list it under an MCPContainer's `networks`");
+            }
+        }
+    }
+}

@@ -1,0 +1,201 @@
+//! `dindctl check`, `dindctl rules`, `dindctl explain`.
+
+use std::io::IsTerminal as _;
+
+use super::{CheckArgs, Outcome, out, out_line, print_diagnostics};
+use crate::check::{self, Config};
+use crate::diag::Diagnostic;
+use crate::model::load::{self, Inputs, MemoryFile};
+use crate::render::{self, Templates};
+use crate::report::{self, Format, Style};
+use crate::source::{SourceDb, SourceId, Span};
+use crate::yaml::{Node, Value};
+use crate::{model, profile};
+
+pub fn run(args: &CheckArgs) -> Outcome {
+    let mut db = SourceDb::new();
+    let config = match load_config(args, &mut db) {
+        Ok(c) => c,
+        Err(diags) => {
+            print_diagnostics(&db, &diags);
+            return Outcome::Failed;
+        }
+    };
+    let inputs = Inputs {
+        compose_files: args.files.clone(),
+        paths: args.paths.clone(),
+        env_file: args.env_file.clone(),
+    };
+    let mut profile_tree = None;
+    let mut memory = Vec::new();
+    if args.files.is_empty() && args.paths.is_empty() {
+        match render_profile(args, &mut db) {
+            Ok((files, tree)) => {
+                memory = files;
+                profile_tree = Some(tree);
+            }
+            Err(diags) => {
+                print_diagnostics(&db, &diags);
+                return Outcome::Failed;
+            }
+        }
+    }
+    let (stack, loaded) = match load::load(&inputs, &memory, &mut db) {
+        Ok(result) => result,
+        Err(err) => {
+            eprintln!("error: {err}");
+            return Outcome::Failed;
+        }
+    };
+    let mut findings = check::run(&stack, loaded, &db, &config);
+    if let Some(tree) = &profile_tree {
+        point_back_at_profile(&mut findings, tree, &db, &stack);
+    }
+    let style = if args.format == Format::Human
+        && std::io::stdout().is_terminal()
+        && std::env::var_os("NO_COLOR").is_none()
+    {
+        Style::Color
+    } else {
+        Style::Plain
+    };
+    out(&report::render(
+        args.format,
+        &findings,
+        &db,
+        stack.files.len(),
+        style,
+    ));
+    let fail = args.fail_on.severity();
+    if findings.iter().any(|d| d.severity >= fail) {
+        Outcome::Findings
+    } else {
+        Outcome::Clean
+    }
+}
+
+fn load_config(args: &CheckArgs, db: &mut SourceDb) -> Result<Config, Vec<Diagnostic>> {
+    let path = match &args.config {
+        Some(p) => Some(p.clone()),
+        None => std::env::current_dir()
+            .ok()
+            .and_then(|d| Config::discover(&d)),
+    };
+    match path {
+        Some(p) => Config::load(&p, db),
+        None => Ok(Config::default()),
+    }
+}
+
+/// Renders the profile in memory; the files carry the names `render` would write.
+fn render_profile(
+    args: &CheckArgs,
+    db: &mut SourceDb,
+) -> Result<(Vec<MemoryFile>, Node), Vec<Diagnostic>> {
+    let loaded = profile::load(&args.profile, db)?;
+    let templates = match &args.templates {
+        Some(dir) => Templates::with_overrides(dir),
+        None => Templates::embedded(),
+    };
+    let set = render::render(&loaded.profile, &templates, db)?;
+    let files = set
+        .files
+        .into_iter()
+        .map(|f| MemoryFile {
+            name: f.path,
+            text: f.contents,
+        })
+        .collect();
+    Ok((files, loaded.tree))
+}
+
+/// For a finding in a rendered file, adds the profile line that set the value, when the
+/// finding's text (or a part of it, such as the port in `127.0.0.1:13001:13001`) is a value
+/// written in the profile.
+fn point_back_at_profile(
+    findings: &mut [Diagnostic],
+    tree: &Node,
+    db: &SourceDb,
+    stack: &model::Stack,
+) {
+    let mut scalars: Vec<(String, Span)> = Vec::new();
+    collect_scalars(tree, &mut scalars);
+    let rendered: Vec<SourceId> = stack.files.iter().map(|f| f.source).collect();
+    for d in findings.iter_mut() {
+        let Some(span) = d.span.filter(|s| rendered.contains(&s.source)) else {
+            continue;
+        };
+        let text = db.get(span.source).text();
+        let Some(written) = text.get(span.start..span.end) else {
+            continue;
+        };
+        let written = written.trim().trim_matches(['"', '\'']);
+        let candidates = std::iter::once(written)
+            .chain(written.split([':', '/', '=', ',']).filter(|p| p.len() >= 3));
+        let found = candidates
+            .into_iter()
+            .find_map(|c| scalars.iter().find(|(t, _)| t == c).map(|(_, s)| *s));
+        if let Some(profile_span) = found {
+            d.related.push(crate::diag::Label {
+                span: profile_span,
+                message: "set in the profile here".into(),
+            });
+        }
+    }
+}
+
+fn collect_scalars(node: &Node, out: &mut Vec<(String, Span)>) {
+    match &node.value {
+        Value::Scalar(s) => out.push((s.text.clone(), node.span)),
+        Value::Seq(items) => items.iter().for_each(|i| collect_scalars(i, out)),
+        Value::Map(entries) => entries.iter().for_each(|e| collect_scalars(&e.value, out)),
+    }
+}
+
+pub fn rules() -> Outcome {
+    for rule in check::registry() {
+        let m = rule.meta();
+        out_line(&format!(
+            "{:<40} {:<8} {}",
+            m.id,
+            m.severity.as_str(),
+            m.summary
+        ));
+    }
+    Outcome::Clean
+}
+
+pub fn explain(id: &str) -> Outcome {
+    let Some(rule) = check::find_rule(id) else {
+        let close: Vec<&str> = check::registry()
+            .iter()
+            .map(|r| r.meta().id)
+            .filter(|r| r.contains(id) || id.contains(r))
+            .collect();
+        eprintln!("error: no rule `{id}`");
+        if !close.is_empty() {
+            eprintln!(
+                "  = help: did you mean {}?",
+                close
+                    .iter()
+                    .map(|c| format!("`{c}`"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            );
+        } else {
+            eprintln!("  = help: `dindctl rules` lists every rule");
+        }
+        return Outcome::Failed;
+    };
+    let m = rule.meta();
+    out_line(&format!(
+        "# {} ({})\n\n{}\n",
+        m.id,
+        m.severity.as_str(),
+        m.summary
+    ));
+    for line in m.doc.lines() {
+        out_line(line.strip_prefix(' ').unwrap_or(line));
+    }
+    Outcome::Clean
+}

@@ -1,0 +1,83 @@
+//! The typed stack: the outer compose project and the inner mcp/v1 manifests, built from
+//! spanned YAML. `check` and `plan` read the same [`Stack`], so what is checked is what is
+//! applied. Loading (files, interpolation, merging, schema) lives in [`load`].
+
+pub mod compose;
+pub mod interp;
+pub mod load;
+pub mod manifest;
+pub mod ports;
+pub mod roles;
+
+use crate::source::{SourceId, Span};
+use crate::yaml::{Node, Value};
+
+pub use compose::{Project, Service};
+pub use manifest::{Container, Manifest, ManifestKind};
+
+/// A value with the span of the node it came from.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Spanned<T> {
+    pub value: T,
+    pub span: Span,
+}
+
+/// Scalar text, and whether it depends on an unresolved variable (then it is unknown).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Text {
+    pub text: String,
+    pub unresolved: bool,
+    /// The value was written with variables (`${VAR}`) rather than literally.
+    pub interpolated: bool,
+}
+
+/// The text of a scalar node (strings, numbers and booleans as written; not null).
+pub fn text(node: &Node) -> Option<Spanned<Text>> {
+    match &node.value {
+        Value::Scalar(s) => s.as_text().map(|t| Spanned {
+            value: Text {
+                text: t.to_string(),
+                unresolved: s.unresolved,
+                interpolated: s.interpolated,
+            },
+            span: node.span,
+        }),
+        _ => None,
+    }
+}
+
+/// What a file of the stack is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FileKind {
+    Compose,
+    Manifest,
+}
+
+#[derive(Clone, Debug)]
+pub struct StackFile {
+    pub source: SourceId,
+    pub kind: FileKind,
+    /// The file's documents (compose documents after interpolation).
+    pub documents: Vec<Node>,
+}
+
+/// Everything `check` looks at: both layers together.
+#[derive(Clone, Debug, Default)]
+pub struct Stack {
+    pub files: Vec<StackFile>,
+    /// The merged compose project, when the stack has compose files.
+    pub outer: Option<Project>,
+    pub inner: Vec<Manifest>,
+}
+
+impl Stack {
+    pub fn containers(&self) -> impl Iterator<Item = (&Manifest, &Container)> {
+        self.inner
+            .iter()
+            .filter_map(|m| m.container().map(|c| (m, c)))
+    }
+
+    pub fn services(&self) -> impl Iterator<Item = &Service> {
+        self.outer.iter().flat_map(|p| p.services.iter())
+    }
+}

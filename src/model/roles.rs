@@ -1,0 +1,108 @@
+//! Which outer services are Docker daemons (DinD services) and which talk to one (clients).
+//!
+//! A *DinD service* runs a Docker daemon image (`docker:*dind*`, `*/dind*`) or carries the
+//! label `io.dindctl.role=dind`. A *client* sets `DOCKER_HOST`, or mounts a Docker socket, or
+//! mounts the volume in which a DinD service keeps its socket.
+
+use super::compose::{MountKind, Project, Service};
+
+/// Splits an image reference into repository and tag (`None` when untagged); a digest
+/// (`@sha256:…`) is returned separately.
+pub fn split_image(image: &str) -> (&str, Option<&str>, Option<&str>) {
+    let (rest, digest) = match image.split_once('@') {
+        Some((r, d)) => (r, Some(d)),
+        None => (image, None),
+    };
+    let last_slash = rest.rfind('/').map_or(0, |i| i + 1);
+    match rest[last_slash..].rfind(':') {
+        Some(i) => (
+            &rest[..last_slash + i],
+            Some(&rest[last_slash + i + 1..]),
+            digest,
+        ),
+        None => (rest, None, digest),
+    }
+}
+
+/// Whether `image` is a Docker daemon image.
+pub fn is_dind_image(image: &str) -> bool {
+    let (repo, tag, _) = split_image(image);
+    let name = repo.rsplit('/').next().unwrap_or(repo);
+    (name == "docker" && tag.is_some_and(|t| t.contains("dind"))) || name.starts_with("dind")
+}
+
+pub fn is_dind(service: &Service) -> bool {
+    let by_image = service
+        .image
+        .as_ref()
+        .is_some_and(|i| !i.value.unresolved && is_dind_image(&i.value.text));
+    let by_label = service
+        .labels
+        .iter()
+        .any(|(k, v)| k == "io.dindctl.role" && v.value.text == "dind");
+    by_image || by_label
+}
+
+/// Socket paths and socket directories that hold a Docker daemon's socket.
+const SOCKET_PATHS: &[&str] = &["/var/run/docker.sock", "/run/docker.sock"];
+
+pub fn is_socket_path(path: &str) -> bool {
+    SOCKET_PATHS.contains(&path) || path.ends_with("/docker.sock")
+}
+
+/// Named volumes that a DinD service mounts where its daemon creates the socket.
+pub fn socket_volumes(project: &Project) -> Vec<String> {
+    project
+        .services
+        .iter()
+        .filter(|s| is_dind(s))
+        .flat_map(|s| s.mounts.iter())
+        .filter(|m| m.kind == MountKind::Volume)
+        .filter(|m| {
+            m.target.as_deref().is_some_and(|t| {
+                matches!(t.trim_end_matches('/'), "/var/run" | "/run") || is_socket_path(t)
+            })
+        })
+        .filter_map(|m| m.source.clone())
+        .collect()
+}
+
+pub fn is_client(service: &Service, project: &Project) -> bool {
+    if is_dind(service) {
+        return false;
+    }
+    if service.env("DOCKER_HOST").is_some() {
+        return true;
+    }
+    let socket_volumes = socket_volumes(project);
+    service.mounts.iter().any(|m| match m.kind {
+        MountKind::Bind => m.source.as_deref().is_some_and(is_socket_path),
+        MountKind::Volume => m
+            .source
+            .as_ref()
+            .is_some_and(|s| socket_volumes.contains(s)),
+        _ => false,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn images() {
+        assert_eq!(
+            split_image("ghcr.io:443/a/b:1.2@sha256:x"),
+            ("ghcr.io:443/a/b", Some("1.2"), Some("sha256:x"))
+        );
+        assert_eq!(
+            split_image("localhost:5000/app"),
+            ("localhost:5000/app", None, None)
+        );
+        assert!(is_dind_image("docker:25.0.5-dind-alpine3.19"));
+        assert!(is_dind_image("docker:dind"));
+        assert!(is_dind_image("registry.example/dind:1"));
+        assert!(!is_dind_image("docker:25.0.5-cli"));
+        assert!(!is_dind_image("portainer/portainer-ce"));
+    }
+}
