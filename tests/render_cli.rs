@@ -160,7 +160,7 @@ const BROKEN: &[Broken] = &[
         )],
         args: &["--profile", "p.yaml"],
         location: "p.yaml:4:16",
-        words: "expected integer, found a string at `mcp_servers.postgres.host_port`",
+        words: "expected an integer, found a string at `mcp_servers.postgres.host_port`",
     },
     Broken {
         files: &[(

@@ -77,6 +77,20 @@ struct RawIgnore {
 }
 
 impl Config {
+    /// A configuration in which only `rule` runs (at its default level): for tests and for
+    /// looking at one rule at a time.
+    pub fn only(rule: &str) -> Self {
+        let levels = super::registry()
+            .iter()
+            .filter(|r| r.meta().id != rule)
+            .map(|r| (r.meta().id.to_string(), None))
+            .collect();
+        Self {
+            levels,
+            ..Self::default()
+        }
+    }
+
     /// The level of `rule`: configured, else its default; `None` when turned off.
     pub fn severity(&self, rule: &RuleMeta) -> Option<Severity> {
         match self.levels.get(rule.id) {

@@ -118,6 +118,19 @@ fn json_type(v: &Json) -> &'static str {
     }
 }
 
+/// A JSON Schema type in the words of YAML.
+fn schema_type(t: &str) -> &str {
+    match t {
+        "object" => "a mapping",
+        "array" => "a list",
+        "string" => "a string",
+        "integer" => "an integer",
+        "number" => "a number",
+        "boolean" => "a boolean",
+        other => other,
+    }
+}
+
 /// A short rendering of a scalar value; collections are described, never dumped, so that a
 /// message cannot carry a whole environment block with its secrets.
 fn short(v: &Json) -> String {
@@ -150,6 +163,7 @@ fn message(v: &Violation, value: &Json, path: &str) -> String {
         Kind::UnknownKey { key } => format!("unknown key `{key}`{at}"),
         Kind::Required { key } => format!("missing required key `{key}`{at}"),
         Kind::Type { expected } => {
+            let expected: Vec<&str> = expected.iter().map(|t| schema_type(t)).collect();
             format!(
                 "expected {}, found {}{at}",
                 expected.join(" or "),

@@ -108,6 +108,7 @@ enum Frame {
 
 struct Builder<'a> {
     source: SourceId,
+    text: &'a str,
     limits: Limits,
     conv: CharToByte<'a>,
     stack: Vec<Frame>,
@@ -121,6 +122,7 @@ struct Builder<'a> {
 pub fn parse(source: SourceId, text: &str, limits: Limits) -> Parsed {
     let mut builder = Builder {
         source,
+        text,
         limits,
         conv: CharToByte::new(text),
         stack: Vec::new(),
@@ -176,6 +178,9 @@ impl Builder<'_> {
     fn event(&mut self, event: Event<'_>, start: usize, end: usize) -> Result<(), ParseErrorKind> {
         match event {
             Event::Scalar(text, style, anchor, tag) => {
+                // The parser's end mark for a quoted scalar can run past the closing quote
+                // (over trailing comments); find the quote instead.
+                let end = quoted_end(self.text, start, style).unwrap_or(end);
                 let node = Node {
                     span: self.span(start, end),
                     value: Value::Scalar(Scalar {
@@ -217,34 +222,24 @@ impl Builder<'_> {
                 })?;
             }
             Event::SequenceEnd | Event::MappingEnd => {
-                let (node, anchor) = match self.stack.pop() {
+                let (value, s, anchor) = match self.stack.pop() {
                     Some(Frame::Seq {
                         start: s,
                         anchor,
                         items,
-                    }) => (
-                        Node {
-                            span: self.span(s, end.max(s)),
-                            value: Value::Seq(items),
-                        },
-                        anchor,
-                    ),
+                    }) => (Value::Seq(items), s, anchor),
                     Some(Frame::Map {
                         start: s,
                         anchor,
                         entries,
                         ..
-                    }) => {
-                        let entries = self.merge_keys(entries);
-                        (
-                            Node {
-                                span: self.span(s, end.max(s)),
-                                value: Value::Map(entries),
-                            },
-                            anchor,
-                        )
-                    }
+                    }) => (Value::Map(self.merge_keys(entries)), s, anchor),
                     None => return Ok(()),
+                };
+                let end = self.collection_end(s, start, &value);
+                let node = Node {
+                    span: self.span(s, end),
+                    value,
                 };
                 self.complete(node, anchor)?;
             }
@@ -255,6 +250,28 @@ impl Builder<'_> {
             | Event::Nothing => {}
         }
         Ok(())
+    }
+
+    /// Where a collection ends: after its closing bracket for flow style (`[...]`, `{...}`),
+    /// after its last item for block style. The parser's end marks run past trailing comments
+    /// and blank lines, which would underline too much.
+    fn collection_end(&self, start: usize, end_event: usize, value: &Value) -> usize {
+        let bytes = self.text.as_bytes();
+        if matches!(bytes.get(start), Some(b'[' | b'{')) {
+            let close = if bytes[start] == b'[' { b']' } else { b'}' };
+            if bytes.get(end_event) == Some(&close) {
+                return end_event + 1;
+            }
+        }
+        let last = match value {
+            Value::Seq(items) => items.last().map(|n| n.span.end),
+            Value::Map(entries) => entries
+                .iter()
+                .map(|e| e.value.span.end.max(e.key.span.end))
+                .max(),
+            Value::Scalar(_) => None,
+        };
+        last.unwrap_or(end_event).max(start)
     }
 
     fn push(&mut self, frame: Frame) -> Result<(), ParseErrorKind> {
@@ -348,6 +365,41 @@ impl Builder<'_> {
     }
 }
 
+/// The byte just after the closing quote of a quoted scalar starting at `start`.
+fn quoted_end(text: &str, start: usize, style: ScalarStyle) -> Option<usize> {
+    let rest = text.get(start..)?;
+    let mut chars = rest.char_indices();
+    match (style, chars.next()) {
+        (ScalarStyle::DoubleQuoted, Some((_, '"'))) => {
+            let mut escaped = false;
+            for (i, c) in chars {
+                match c {
+                    '\\' if !escaped => escaped = true,
+                    '"' if !escaped => return Some(start + i + 1),
+                    _ => escaped = false,
+                }
+            }
+            None
+        }
+        (ScalarStyle::SingleQuoted, Some((_, '\''))) => {
+            let bytes = rest.as_bytes();
+            let mut i = 1;
+            while i < bytes.len() {
+                if bytes[i] == b'\'' {
+                    if bytes.get(i + 1) == Some(&b'\'') {
+                        i += 2;
+                        continue;
+                    }
+                    return Some(start + i + 1);
+                }
+                i += 1;
+            }
+            None
+        }
+        _ => None,
+    }
+}
+
 fn is_merge_entry(entry: &Entry) -> bool {
     matches!(&entry.key.value, Value::Scalar(s) if s.text == "<<" && s.style == Style::Plain)
 }
@@ -426,6 +478,21 @@ mod tests {
             .collect();
         assert_eq!(dups, ["a t.yml:3:1 t.yml:1:1", "b t.yml:4:1 t.yml:2:1"]);
         assert_eq!(parsed.documents.len(), 1);
+    }
+
+    #[test]
+    fn quoted_scalars_end_at_their_closing_quote() {
+        let (db, parsed) = parse_str("a: \"x\\\"y\"  # c\nb: 'it''s'  # c\n");
+        let doc = &parsed.documents[0];
+        for (key, len) in [("/a", 6), ("/b", 7)] {
+            let n = doc.at_pointer(key, false).expect("node");
+            assert_eq!(
+                n.span.end - n.span.start,
+                len,
+                "{key} {}",
+                db.location(n.span)
+            );
+        }
     }
 
     #[test]
