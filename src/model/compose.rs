@@ -3,6 +3,8 @@
 //! Building never fails: a value of the wrong shape is left out (the schema reports it), so
 //! rules see only well-formed values, each with the span of the node it came from.
 
+use std::collections::HashMap;
+
 use crate::source::Span;
 use crate::yaml::{Node, Value};
 
@@ -12,6 +14,8 @@ use super::{Spanned, Text, text};
 #[derive(Clone, Debug)]
 pub struct Project {
     pub root: Node,
+    /// Service name to its index in `services`.
+    index: HashMap<String, usize>,
     /// The `version:` key, when present.
     pub version: Option<Span>,
     pub services: Vec<Service>,
@@ -194,7 +198,7 @@ fn decls(root: &Node, key: &str) -> Vec<Decl> {
 impl Project {
     pub fn from_root(root: Node) -> Self {
         let version = root.entry("version").map(|e| e.key.span);
-        let services = root
+        let services: Vec<Service> = root
             .get("services")
             .and_then(Node::as_map)
             .map(|entries| {
@@ -204,7 +208,9 @@ impl Project {
                     .collect()
             })
             .unwrap_or_default();
+        let index = services.iter().enumerate().map(|(i, s)| (s.name.clone(), i)).collect();
         Self {
+            index,
             version,
             services,
             networks: decls(&root, "networks"),
@@ -215,7 +221,7 @@ impl Project {
     }
 
     pub fn service(&self, name: &str) -> Option<&Service> {
-        self.services.iter().find(|s| s.name == name)
+        self.index.get(name).map(|&i| &self.services[i])
     }
 }
 

@@ -67,14 +67,36 @@ pub fn socket_volumes(project: &Project) -> Vec<String> {
         .collect()
 }
 
+/// The stack's roles, computed once: which volumes hold a DinD socket.
+pub struct Roles {
+    socket_volumes: Vec<String>,
+}
+
+impl Roles {
+    pub fn of(project: &Project) -> Self {
+        Self { socket_volumes: socket_volumes(project) }
+    }
+
+    pub fn socket_volumes(&self) -> &[String] {
+        &self.socket_volumes
+    }
+
+    pub fn is_client(&self, service: &Service) -> bool {
+        is_client_with(service, &self.socket_volumes)
+    }
+}
+
 pub fn is_client(service: &Service, project: &Project) -> bool {
+    is_client_with(service, &socket_volumes(project))
+}
+
+fn is_client_with(service: &Service, socket_volumes: &[String]) -> bool {
     if is_dind(service) {
         return false;
     }
     if service.env("DOCKER_HOST").is_some() {
         return true;
     }
-    let socket_volumes = socket_volumes(project);
     service.mounts.iter().any(|m| match m.kind {
         MountKind::Bind => m.source.as_deref().is_some_and(is_socket_path),
         MountKind::Volume => m

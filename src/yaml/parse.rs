@@ -154,11 +154,63 @@ pub fn parse(source: SourceId, text: &str, limits: Limits) -> Parsed {
             Err(err) => {
                 let at = builder.conv.byte(err.marker().index());
                 builder.error(ParseErrorKind::Syntax(err.info().to_string()), at, at);
+                for (at, message) in later_syntax_errors(text, at) {
+                    builder.error(ParseErrorKind::Syntax(message), at, at);
+                }
                 break;
             }
         }
     }
     builder.parsed
+}
+
+/// How many further syntax errors one file may report.
+const MAX_SYNTAX_ERRORS: usize = 50;
+
+/// Finds the syntax errors after the first one: parsing resumes at the next top-level line
+/// (a line starting in column 0 that is not a comment), with everything before it blanked
+/// out so that positions stay those of the original text. The parser stops at its first
+/// error, so this is how a file with several broken sections reports each of them.
+fn later_syntax_errors(text: &str, mut at: usize) -> Vec<(usize, String)> {
+    let mut found = Vec::new();
+    while found.len() < MAX_SYNTAX_ERRORS {
+        let Some(resume) = next_top_level_line(text, at) else {
+            break;
+        };
+        let mut masked: Vec<u8> = text.as_bytes()[..resume]
+            .iter()
+            .map(|&b| if b == b'\n' { b'\n' } else { b' ' })
+            .collect();
+        masked.extend_from_slice(&text.as_bytes()[resume..]);
+        let Ok(masked) = String::from_utf8(masked) else {
+            break;
+        };
+        let mut conv = CharToByte::new(&masked);
+        let error = Parser::new_from_str(&masked).find_map(Result::err);
+        match error {
+            Some(err) => {
+                let pos = conv.byte(err.marker().index()).max(resume);
+                found.push((pos, err.info().to_string()));
+                at = pos;
+            }
+            None => break,
+        }
+    }
+    found
+}
+
+fn next_top_level_line(text: &str, after: usize) -> Option<usize> {
+    let mut pos = text.get(after..)?.find('\n')? + after + 1;
+    while pos < text.len() {
+        let line_end = text[pos..].find('\n').map_or(text.len(), |i| pos + i);
+        let line = &text[pos..line_end];
+        let starts_key = line.starts_with(|c: char| !c.is_whitespace() && c != '#');
+        if starts_key && !line.starts_with("...") {
+            return Some(pos);
+        }
+        pos = line_end + 1;
+    }
+    None
 }
 
 impl Builder<'_> {
@@ -532,6 +584,14 @@ mod tests {
         let err = parsed.errors.first().expect("an error");
         assert!(matches!(err.kind, ParseErrorKind::Syntax(_)));
         assert!(db.location(err.span).starts_with("t.yml:"));
+    }
+
+    #[test]
+    fn every_broken_section_reports_its_own_syntax_error() {
+        let (db, parsed) = parse_str("a: [1, 2\nb: ok\nc: \"x\" y\nd: fine\ne: {k: v\n");
+        let at: Vec<String> = parsed.errors.iter().map(|e| db.location(e.span)).collect();
+        assert_eq!(at.len(), 3, "{at:?} {:?}", parsed.errors);
+        assert!(at[0].starts_with("t.yml:2:") && at[1].starts_with("t.yml:3:") && at[2].starts_with("t.yml:"), "{at:?}");
     }
 
     #[test]

@@ -34,10 +34,11 @@ impl Rule for HealthcheckMissing {
 
     fn check(&self, cx: &Context<'_>, out: &mut Findings) {
         if let Some(project) = &cx.stack.outer {
+            let roles = roles::Roles::of(project);
             for service in &project.services {
                 let role = if roles::is_dind(service) {
                     "DinD service"
-                } else if roles::is_client(service, project) {
+                } else if roles.is_client(service) {
                     "Docker client"
                 } else {
                     continue;

@@ -1,3 +1,5 @@
+use std::collections::HashSet;
+
 use crate::check::{Context, Findings, Rule, RuleMeta, declare_rule};
 use crate::model::ManifestKind;
 
@@ -55,7 +57,7 @@ impl Rule for UndefinedNetwork {
                 }
             }
         }
-        let inner_names: Vec<&str> = cx
+        let inner_names: HashSet<&str> = cx
             .stack
             .inner
             .iter()

@@ -1,3 +1,5 @@
+use std::collections::HashSet;
+
 use crate::check::{Context, Findings, Rule, RuleMeta, declare_rule};
 use crate::model::ManifestKind;
 
@@ -32,16 +34,17 @@ impl Rule for UndefinedSecret {
 
     fn check(&self, cx: &Context<'_>, out: &mut Findings) {
         if let Some(project) = &cx.stack.outer {
+            let declared: HashSet<&str> = project.secrets.iter().map(|s| s.name.as_str()).collect();
             for service in &project.services {
                 for secret in &service.secrets {
-                    if !project.secrets.iter().any(|s| s.name == secret.value) {
+                    if !declared.contains(secret.value.as_str()) {
                         out.add(&Self::META, secret.span, format!("secret `{}` used by `{}` is not declared", secret.value, service.name))
                             .help(format!("declare it under the top-level `secrets:` (`{}: {{file: ./secrets/{}}}`)", secret.value, secret.value));
                     }
                 }
             }
         }
-        let defined: Vec<&str> = cx
+        let defined: HashSet<&str> = cx
             .stack
             .inner
             .iter()

@@ -1,3 +1,5 @@
+use std::collections::HashSet;
+
 use crate::check::{Context, Findings, Rule, RuleMeta, declare_rule};
 use crate::model::compose::MountKind;
 
@@ -29,17 +31,13 @@ impl Rule for UndefinedVolume {
     }
 
     fn check(&self, cx: &Context<'_>, out: &mut Findings) {
-        let Some(project) = &cx.stack.outer else {
-            return;
-        };
+        let Some(project) = &cx.stack.outer else { return };
+        let declared: HashSet<&str> = project.volumes.iter().map(|v| v.name.as_str()).collect();
         for service in &project.services {
-            for mount in service
-                .mounts
-                .iter()
-                .filter(|m| m.kind == MountKind::Volume && !m.unknown)
-            {
+            let named = service.mounts.iter().filter(|m| m.kind == MountKind::Volume && !m.unknown);
+            for mount in named {
                 let Some(name) = &mount.source else { continue };
-                if !project.volumes.iter().any(|v| &v.name == name) {
+                if !declared.contains(name.as_str()) {
                     out.add(&Self::META, mount.span, format!("volume `{name}` used by `{}` is not declared", service.name))
                         .help(format!("declare it under the top-level `volumes:` (`{name}: {{}}`), or use a path (`./{name}`) for a bind mount"));
                 }

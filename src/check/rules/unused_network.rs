@@ -1,3 +1,5 @@
+use std::collections::HashSet;
+
 use crate::check::{Context, Findings, Rule, RuleMeta, declare_rule};
 use crate::model::ManifestKind;
 
@@ -24,43 +26,21 @@ impl Rule for UnusedNetwork {
 
     fn check(&self, cx: &Context<'_>, out: &mut Findings) {
         if let Some(project) = &cx.stack.outer {
+            let joined: HashSet<&str> = project.services.iter().flat_map(|s| s.networks.iter().map(|n| n.value.as_str())).collect();
+            let default_used = project.services.iter().any(|s| s.networks.is_empty() && s.network_mode.is_none());
             for net in &project.networks {
-                let used = project.services.iter().any(|s| {
-                    s.networks.iter().any(|n| n.value == net.name)
-                        || (net.name == "default"
-                            && s.networks.is_empty()
-                            && s.network_mode.is_none())
-                });
+                let used = joined.contains(net.name.as_str()) || (net.name == "default" && default_used);
                 if !used {
-                    out.add(
-                        &Self::META,
-                        net.key,
-                        format!("network `{}` is declared but no service joins it", net.name),
-                    )
-                    .help("remove it, or add it to the services that should use it");
+                    out.add(&Self::META, net.key, format!("network `{}` is declared but no service joins it", net.name))
+                        .help("remove it, or add it to the services that should use it");
                 }
             }
         }
-        for m in cx
-            .stack
-            .inner
-            .iter()
-            .filter(|m| matches!(m.kind, ManifestKind::Network(_)))
-        {
-            let used = cx
-                .stack
-                .containers()
-                .any(|(_, c)| c.networks.iter().any(|n| n.value == m.name.value));
-            if !used {
-                out.add(
-                    &Self::META,
-                    m.name.span,
-                    format!(
-                        "inner network `{}` is defined but no inner container joins it",
-                        m.name.value
-                    ),
-                )
-                .help("remove the MCPNetwork, or list it under an MCPContainer's `networks`");
+        let joined: HashSet<&str> = cx.stack.containers().flat_map(|(_, c)| c.networks.iter().map(|n| n.value.as_str())).collect();
+        for m in cx.stack.inner.iter().filter(|m| matches!(m.kind, ManifestKind::Network(_))) {
+            if !joined.contains(m.name.value.as_str()) {
+                out.add(&Self::META, m.name.span, format!("inner network `{}` is defined but no inner container joins it", m.name.value))
+                    .help("remove the MCPNetwork, or list it under an MCPContainer's `networks`");
             }
         }
     }

@@ -1,3 +1,5 @@
+use std::collections::HashSet;
+
 use crate::check::{Context, Findings, Rule, RuleMeta, declare_rule};
 use crate::model::compose::MountKind;
 
@@ -22,28 +24,19 @@ impl Rule for UnusedVolume {
     }
 
     fn check(&self, cx: &Context<'_>, out: &mut Findings) {
-        let Some(project) = &cx.stack.outer else {
+        let Some(project) = &cx.stack.outer else { return };
+        let mounts = || project.services.iter().flat_map(|s| &s.mounts);
+        // A mount whose source is unknown may use any volume.
+        if mounts().any(|m| m.unknown) {
             return;
-        };
-        for volume in &project.volumes {
-            let used = project.services.iter().any(|s| {
-                s.mounts.iter().any(|m| {
-                    m.unknown
-                        || (matches!(m.kind, MountKind::Volume | MountKind::Other)
-                            && m.source.as_deref() == Some(volume.name.as_str()))
-                })
-            });
-            if !used {
-                out.add(
-                    &Self::META,
-                    volume.key,
-                    format!(
-                        "volume `{}` is declared but no service uses it",
-                        volume.name
-                    ),
-                )
+        }
+        let used: HashSet<&str> = mounts()
+            .filter(|m| matches!(m.kind, MountKind::Volume | MountKind::Other))
+            .filter_map(|m| m.source.as_deref())
+            .collect();
+        for volume in project.volumes.iter().filter(|v| !used.contains(v.name.as_str())) {
+            out.add(&Self::META, volume.key, format!("volume `{}` is declared but no service uses it", volume.name))
                 .help("remove it, or mount it where it was meant to be used");
-            }
         }
     }
 }
