@@ -111,7 +111,8 @@ fn render_profile(
 
 /// For a finding in a rendered file, adds the profile line that set the value, when the
 /// finding's text (or a part of it, such as the port in `127.0.0.1:13001:13001`) is a value
-/// written in the profile.
+/// written in the profile. A value set in the profile the user named wins over one inherited
+/// from a parent, and the whole text over a part of it.
 fn point_back_at_profile(
     findings: &mut [Diagnostic],
     tree: &Node,
@@ -120,22 +121,32 @@ fn point_back_at_profile(
 ) {
     let mut scalars: Vec<(String, Span)> = Vec::new();
     collect_scalars(tree, &mut scalars);
+    let own_file = tree.span.source;
     let rendered: Vec<SourceId> = stack.files.iter().map(|f| f.source).collect();
     for d in findings.iter_mut() {
         let Some(span) = d.span.filter(|s| rendered.contains(&s.source)) else {
             continue;
         };
-        let text = db.get(span.source).text();
-        let Some(written) = text.get(span.start..span.end) else {
+        let Some(written) = db.get(span.source).text().get(span.start..span.end) else {
             continue;
         };
+        if written.contains('\n') {
+            continue;
+        }
         let written = written.trim().trim_matches(['"', '\'']);
-        let candidates = std::iter::once(written)
-            .chain(written.split([':', '/', '=', ',']).filter(|p| p.len() >= 3));
-        let found = candidates
-            .into_iter()
-            .find_map(|c| scalars.iter().find(|(t, _)| t == c).map(|(_, s)| *s));
-        if let Some(profile_span) = found {
+        let parts = written
+            .split([':', '/', '=', ','])
+            .filter(|p| p.len() >= 3 && *p != written);
+        let candidates = std::iter::once((written, true)).chain(parts.map(|p| (p, false)));
+        let best = candidates
+            .flat_map(|(c, whole)| {
+                scalars
+                    .iter()
+                    .filter(move |(t, _)| t == c)
+                    .map(move |(_, s)| ((s.source == own_file, whole, c.len()), *s))
+            })
+            .max_by_key(|(score, _)| *score);
+        if let Some((_, profile_span)) = best {
             d.related.push(crate::diag::Label {
                 span: profile_span,
                 message: "set in the profile here".into(),

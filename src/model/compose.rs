@@ -208,7 +208,11 @@ impl Project {
                     .collect()
             })
             .unwrap_or_default();
-        let index = services.iter().enumerate().map(|(i, s)| (s.name.clone(), i)).collect();
+        let index = services
+            .iter()
+            .enumerate()
+            .map(|(i, s)| (s.name.clone(), i))
+            .collect();
         Self {
             index,
             version,

@@ -74,7 +74,9 @@ pub struct Roles {
 
 impl Roles {
     pub fn of(project: &Project) -> Self {
-        Self { socket_volumes: socket_volumes(project) }
+        Self {
+            socket_volumes: socket_volumes(project),
+        }
     }
 
     pub fn socket_volumes(&self) -> &[String] {

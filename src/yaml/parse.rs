@@ -591,7 +591,12 @@ mod tests {
         let (db, parsed) = parse_str("a: [1, 2\nb: ok\nc: \"x\" y\nd: fine\ne: {k: v\n");
         let at: Vec<String> = parsed.errors.iter().map(|e| db.location(e.span)).collect();
         assert_eq!(at.len(), 3, "{at:?} {:?}", parsed.errors);
-        assert!(at[0].starts_with("t.yml:2:") && at[1].starts_with("t.yml:3:") && at[2].starts_with("t.yml:"), "{at:?}");
+        assert!(
+            at[0].starts_with("t.yml:2:")
+                && at[1].starts_with("t.yml:3:")
+                && at[2].starts_with("t.yml:"),
+            "{at:?}"
+        );
     }
 
     #[test]

@@ -31,10 +31,15 @@ impl Rule for UndefinedVolume {
     }
 
     fn check(&self, cx: &Context<'_>, out: &mut Findings) {
-        let Some(project) = &cx.stack.outer else { return };
+        let Some(project) = &cx.stack.outer else {
+            return;
+        };
         let declared: HashSet<&str> = project.volumes.iter().map(|v| v.name.as_str()).collect();
         for service in &project.services {
-            let named = service.mounts.iter().filter(|m| m.kind == MountKind::Volume && !m.unknown);
+            let named = service
+                .mounts
+                .iter()
+                .filter(|m| m.kind == MountKind::Volume && !m.unknown);
             for mount in named {
                 let Some(name) = &mount.source else { continue };
                 if !declared.contains(name.as_str()) {

@@ -24,7 +24,9 @@ impl Rule for UnusedVolume {
     }
 
     fn check(&self, cx: &Context<'_>, out: &mut Findings) {
-        let Some(project) = &cx.stack.outer else { return };
+        let Some(project) = &cx.stack.outer else {
+            return;
+        };
         let mounts = || project.services.iter().flat_map(|s| &s.mounts);
         // A mount whose source is unknown may use any volume.
         if mounts().any(|m| m.unknown) {
@@ -34,9 +36,20 @@ impl Rule for UnusedVolume {
             .filter(|m| matches!(m.kind, MountKind::Volume | MountKind::Other))
             .filter_map(|m| m.source.as_deref())
             .collect();
-        for volume in project.volumes.iter().filter(|v| !used.contains(v.name.as_str())) {
-            out.add(&Self::META, volume.key, format!("volume `{}` is declared but no service uses it", volume.name))
-                .help("remove it, or mount it where it was meant to be used");
+        for volume in project
+            .volumes
+            .iter()
+            .filter(|v| !used.contains(v.name.as_str()))
+        {
+            out.add(
+                &Self::META,
+                volume.key,
+                format!(
+                    "volume `{}` is declared but no service uses it",
+                    volume.name
+                ),
+            )
+            .help("remove it, or mount it where it was meant to be used");
         }
     }
 }

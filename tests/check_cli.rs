@@ -1,0 +1,440 @@
+//! `dindctl check`, `rules` and `explain` as a user runs them.
+
+mod common;
+
+use common::*;
+use serde_json::{Value, json};
+
+fn json_of(o: &std::process::Output) -> Value {
+    serde_json::from_str(&stdout(o)).unwrap_or_else(|e| panic!("not JSON ({e}): {}", stdout(o)))
+}
+
+fn rules_of(v: &Value) -> Vec<String> {
+    v["findings"]
+        .as_array()
+        .map(|a| {
+            a.iter()
+                .map(|f| f["rule"].as_str().unwrap_or("").to_string())
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+#[test]
+fn every_shipped_profile_checks_clean_above_info() {
+    let dir = tempdir();
+    for profile in ["default", "dev", "ci", "prod"] {
+        let o = run_in(
+            dir.path(),
+            &[
+                "check",
+                "--profile",
+                profile,
+                "--format",
+                "json",
+                "--fail-on",
+                "warning",
+            ],
+        );
+        let v = json_of(&o);
+        assert_eq!(code(&o), 0, "{profile}: {v:#}");
+        assert_eq!(v["summary"]["errors"], 0, "{profile}");
+        assert_eq!(v["summary"]["warnings"], 0, "{profile}");
+        assert!(
+            v["summary"]["files"].as_u64().unwrap_or(0) >= 4,
+            "{profile}: {v}"
+        );
+    }
+    let o = run_in(dir.path(), &["check"]);
+    assert_eq!(code(&o), 0);
+    assert!(stdout(&o).contains("in 6 files"), "{}", stdout(&o));
+}
+
+#[test]
+fn awesome_compose_has_no_error_level_finding() {
+    let corpus = shared("corpus/awesome-compose");
+    let mut files: Vec<_> = std::fs::read_dir(&corpus)
+        .map(|r| r.flatten().map(|e| e.path()).collect())
+        .unwrap_or_default();
+    files.sort();
+    assert!(files.len() >= 20);
+    for file in files {
+        let path = file.display().to_string();
+        let o = run_in(&repo(), &["check", &path, "--format", "json"]);
+        let v = json_of(&o);
+        let errors: Vec<&Value> = v["findings"]
+            .as_array()
+            .map(|a| a.iter().filter(|f| f["severity"] == "error").collect())
+            .unwrap_or_default();
+        assert!(errors.is_empty(), "{path}: {errors:#?}");
+        assert_eq!(code(&o), 0, "{path}");
+    }
+}
+
+#[test]
+fn json_has_the_documented_shape() {
+    let dir = tempdir();
+    write(
+        &dir.path().join("compose.yaml"),
+        "services:\n  api:\n    image: api:1.0\n    ports: [\"127.0.0.1:8080:80\"]\n  web:\n    image: web:1.0\n    ports: [\"127.0.0.1:8080:81\"]\n",
+    );
+    write(
+        &dir.path().join("dindctl.toml"),
+        "[rules]\nmissing-resource-limits = \"off\"\n",
+    );
+    let o = run_in(dir.path(), &["check", "compose.yaml", "--format", "json"]);
+    assert_eq!(code(&o), 1);
+    let expected = json!({
+        "version": 1,
+        "findings": [{
+            "rule": "duplicate-host-port",
+            "severity": "error",
+            "message": "host port `8080/tcp` is published by both `api` and `web` on the host daemon",
+            "file": "compose.yaml",
+            "line": 7,
+            "column": 13,
+            "end_line": 7,
+            "end_column": 32,
+            "help": "give each container its own host port, or bind them to different host IPs",
+            "related": [{"file": "compose.yaml", "line": 4, "column": 13, "message": "first published here"}]
+        }],
+        "summary": {"files": 1, "errors": 1, "warnings": 0, "infos": 0}
+    });
+    assert_eq!(json_of(&o), expected);
+    // Keys come in the documented order.
+    let text = stdout(&o);
+    let order = [
+        "\"rule\"",
+        "\"severity\"",
+        "\"message\"",
+        "\"file\"",
+        "\"line\"",
+        "\"column\"",
+        "\"end_line\"",
+        "\"end_column\"",
+        "\"help\"",
+        "\"related\"",
+    ];
+    let positions: Vec<usize> = order
+        .iter()
+        .map(|k| text.find(k).unwrap_or(usize::MAX))
+        .collect();
+    assert!(positions.windows(2).all(|w| w[0] < w[1]), "{text}");
+}
+
+#[test]
+fn exit_codes_and_fail_on() {
+    let dir = tempdir();
+    write(
+        &dir.path().join("warn.yaml"),
+        "services:\n  a:\n    image: postgres\n    deploy: {resources: {limits: {memory: 1g}}}\n",
+    );
+    write(
+        &dir.path().join("err.yaml"),
+        "services:\n  a:\n    image: a:1\n    ports: [\"99999:80\"]\n    deploy: {resources: {limits: {memory: 1g}}}\n",
+    );
+    assert_eq!(code(&run_in(dir.path(), &["check", "warn.yaml"])), 0);
+    assert_eq!(
+        code(&run_in(
+            dir.path(),
+            &["check", "warn.yaml", "--fail-on", "warning"]
+        )),
+        1
+    );
+    assert_eq!(code(&run_in(dir.path(), &["check", "err.yaml"])), 1);
+    let o = run_in(dir.path(), &["check", "missing.yaml"]);
+    assert_eq!(code(&o), 2);
+    assert!(
+        stderr(&o).contains("cannot read `missing.yaml`"),
+        "{}",
+        stderr(&o)
+    );
+    assert_eq!(code(&run_in(dir.path(), &["check", "--format", "xml"])), 2);
+    let empty = dir.path().join("empty");
+    std::fs::create_dir_all(&empty).unwrap_or_else(|e| panic!("{e}"));
+    let o = run_in(dir.path(), &["check", "empty"]);
+    assert_eq!(code(&o), 2);
+    assert!(stderr(&o).contains("holds no compose file and no mcp/v1 manifest"));
+}
+
+#[test]
+fn sarif_is_2_1_0_with_rules_and_stable() {
+    let dir = tempdir();
+    write(
+        &dir.path().join("compose.yaml"),
+        "version: '3'\nservices:\n  a:\n    image: a\n",
+    );
+    let a = run_in(dir.path(), &["check", ".", "--format", "sarif"]);
+    let b = run_in(dir.path(), &["check", ".", "--format", "sarif"]);
+    assert_eq!(stdout(&a), stdout(&b));
+    let v = json_of(&a);
+    assert_eq!(v["version"], "2.1.0");
+    let run = &v["runs"][0];
+    let rules = run["tool"]["driver"]["rules"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    assert_eq!(rules.len(), dindctl::check::registry().len());
+    assert!(
+        rules
+            .iter()
+            .all(|r| r["shortDescription"]["text"].is_string() && r["help"]["text"].is_string())
+    );
+    let results = run["results"].as_array().cloned().unwrap_or_default();
+    let ids: Vec<&str> = results
+        .iter()
+        .filter_map(|r| r["ruleId"].as_str())
+        .collect();
+    assert!(
+        ids.contains(&"obsolete-version") && ids.contains(&"unpinned-image"),
+        "{ids:?}"
+    );
+    let version = results
+        .iter()
+        .find(|r| r["ruleId"] == "obsolete-version")
+        .cloned()
+        .unwrap_or_default();
+    let region = &version["locations"][0]["physicalLocation"]["region"];
+    assert_eq!(
+        (region["startLine"].as_u64(), region["startColumn"].as_u64()),
+        (Some(1), Some(1))
+    );
+    assert_eq!(version["level"], "warning");
+    let idx = version["ruleIndex"].as_u64().unwrap_or(0) as usize;
+    assert_eq!(rules[idx]["id"], "obsolete-version");
+}
+
+#[test]
+fn github_annotations() {
+    let dir = tempdir();
+    write(
+        &dir.path().join("compose.yaml"),
+        "services:\n  a:\n    image: a:1\n    ports: [\"99999:80\"]\n",
+    );
+    let o = run_in(dir.path(), &["check", "compose.yaml", "--format", "github"]);
+    let text = stdout(&o);
+    assert!(
+        text.lines().any(
+            |l| l.starts_with("::error file=compose.yaml,line=4,col=13,")
+                && l.contains("title=invalid-port::invalid port in `a`")
+        ),
+        "{text}"
+    );
+    assert!(
+        text.lines()
+            .any(|l| l.starts_with("::notice file=compose.yaml,line=2,col=3,")),
+        "{text}"
+    );
+}
+
+#[test]
+fn config_levels_ignores_and_mistakes() {
+    let dir = tempdir();
+    write(
+        &dir.path().join("stack/compose.yaml"),
+        "services:\n  a:\n    image: postgres\n",
+    );
+    write(
+        &dir.path().join("other/compose.yaml"),
+        "services:\n  b:\n    image: redis\n",
+    );
+    write(
+        &dir.path().join("dindctl.toml"),
+        "[rules]\nunpinned-image = \"error\"\n\n[[ignore]]\npaths = [\"other/**\"]\n\n[[ignore]]\npaths = [\"**\"]\nrules = [\"missing-resource-limits\"]\n",
+    );
+    let o = run_in(dir.path(), &["check", "stack", "other", "--format", "json"]);
+    let v = json_of(&o);
+    assert_eq!(rules_of(&v), ["unpinned-image"], "{v:#}");
+    assert_eq!(v["findings"][0]["severity"], "error");
+    assert_eq!(code(&o), 1);
+
+    write(
+        &dir.path().join("dindctl.toml"),
+        "[rules]\nunpinned-imagee = \"off\"\n",
+    );
+    let o = run_in(dir.path(), &["check", "stack"]);
+    assert_eq!(code(&o), 2);
+    assert!(
+        stderr(&o).contains("dindctl.toml:2:1: error[config]: unknown rule `unpinned-imagee`"),
+        "{}",
+        stderr(&o)
+    );
+
+    // --config names a file explicitly; it is found from a subdirectory too.
+    write(
+        &dir.path().join("quiet.toml"),
+        "[rules]\nunpinned-image = \"off\"\nmissing-resource-limits = \"off\"\n",
+    );
+    let o = run_in(
+        dir.path(),
+        &[
+            "check",
+            "stack",
+            "--config",
+            "quiet.toml",
+            "--format",
+            "json",
+        ],
+    );
+    assert!(rules_of(&json_of(&o)).is_empty());
+}
+
+#[test]
+fn inline_suppressions() {
+    let dir = tempdir();
+    write(
+        &dir.path().join("compose.yaml"),
+        "# dindctl: ignore-file[missing-resource-limits]\nservices:\n  a:\n    image: postgres  # dindctl: ignore[unpinned-image]\n  b:\n    # dindctl: ignore[unpinned-image, privileged-host-port]\n    image: redis\n  c:\n    image: nginx\n",
+    );
+    let o = run_in(dir.path(), &["check", "compose.yaml", "--format", "json"]);
+    let v = json_of(&o);
+    let found: Vec<(String, u64)> = v["findings"]
+        .as_array()
+        .map(|a| {
+            a.iter()
+                .map(|f| {
+                    (
+                        f["rule"].as_str().unwrap_or("").to_string(),
+                        f["line"].as_u64().unwrap_or(0),
+                    )
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    assert_eq!(
+        found,
+        [
+            ("unused-suppression".to_string(), 6),
+            ("unpinned-image".to_string(), 9)
+        ],
+        "{v:#}"
+    );
+}
+
+#[test]
+fn compose_files_merge_in_order_with_anchors_and_env() {
+    let dir = tempdir();
+    write(
+        &dir.path().join("base.yaml"),
+        "x-web: &web\n  image: web:1\n  deploy: {resources: {limits: {memory: 1g}}}\nservices:\n  web:\n    <<: *web\n    ports: [\"127.0.0.1:${WEB_PORT}:80\"]\n",
+    );
+    write(
+        &dir.path().join("override.yaml"),
+        "services:\n  web:\n    ports: [\"127.0.0.1:8080:81\"]\n",
+    );
+    write(&dir.path().join(".env"), "WEB_PORT=8080\n");
+    write(&dir.path().join("other.env"), "WEB_PORT=9090\n");
+    let args = [
+        "check",
+        "-f",
+        "base.yaml",
+        "-f",
+        "override.yaml",
+        "--format",
+        "json",
+    ];
+    let v = json_of(&run_in(dir.path(), &args));
+    assert_eq!(rules_of(&v), ["duplicate-host-port"], "{v:#}");
+    assert_eq!(v["findings"][0]["file"], "override.yaml");
+    assert_eq!(v["findings"][0]["related"][0]["file"], "base.yaml");
+
+    let mut with_env = args.to_vec();
+    with_env.extend(["--env-file", "other.env"]);
+    assert!(rules_of(&json_of(&run_in(dir.path(), &with_env))).is_empty());
+
+    std::fs::remove_file(dir.path().join(".env")).unwrap_or_else(|e| panic!("{e}"));
+    let v = json_of(&run_in(dir.path(), &args));
+    assert_eq!(
+        rules_of(&v),
+        ["unresolved-variable"],
+        "an unknown port is not a duplicate: {v:#}"
+    );
+}
+
+#[test]
+fn a_rendered_profile_points_back_at_the_profile() {
+    let dir = tempdir();
+    write(
+        &dir.path().join("p.yaml"),
+        "extends: default\nmcp_servers:\n  http:\n    host_port: 13001\n",
+    );
+    let o = run_in(
+        dir.path(),
+        &["check", "--profile", "p.yaml", "--format", "json"],
+    );
+    let v = json_of(&o);
+    assert_eq!(code(&o), 1);
+    let dup = v["findings"]
+        .as_array()
+        .and_then(|a| {
+            a.iter().find(|f| {
+                f["rule"] == "duplicate-host-port" && f["file"] == "docker-compose.dind.yml"
+            })
+        })
+        .cloned();
+    let dup = dup.unwrap_or_else(|| panic!("no outer duplicate: {v:#}"));
+    let related = dup["related"].as_array().cloned().unwrap_or_default();
+    assert!(
+        related.iter().any(|r| r["file"] == "p.yaml"
+            && r["line"] == 4
+            && r["message"] == "set in the profile here"),
+        "{dup:#}"
+    );
+    let inner = v["findings"]
+        .as_array()
+        .map(|a| {
+            a.iter().any(|f| {
+                f["rule"] == "duplicate-host-port" && f["file"] == "mcp-manifests/postgres-mcp.yml"
+                    || f["file"] == "mcp-manifests/http-mcp.yml"
+            })
+        })
+        .unwrap_or(false);
+    assert!(inner, "the inner layer has the duplicate too: {v:#}");
+}
+
+#[test]
+fn human_output_has_no_colour_when_piped() {
+    let dir = tempdir();
+    write(
+        &dir.path().join("compose.yaml"),
+        "services:\n  a:\n    image: a\n",
+    );
+    let o = run_in(dir.path(), &["check", "compose.yaml"]);
+    let text = stdout(&o);
+    assert!(!text.contains('\u{1b}'));
+    assert!(
+        text.contains(
+            "warning[unpinned-image]: image `a` of `a` has no tag\n --> compose.yaml:3:12\n"
+        ),
+        "{text}"
+    );
+    assert!(
+        text.ends_with("0 errors, 1 warning, 1 info in 1 file\n"),
+        "{text}"
+    );
+}
+
+#[test]
+fn rules_and_explain() {
+    let dir = tempdir();
+    let o = run_in(dir.path(), &["rules"]);
+    let text = stdout(&o);
+    for rule in dindctl::check::registry() {
+        assert!(text.contains(rule.meta().id), "{}", rule.meta().id);
+    }
+    let o = run_in(dir.path(), &["explain", "duplicate-host-port"]);
+    assert_eq!(code(&o), 0);
+    let text = stdout(&o);
+    assert!(text.starts_with("# duplicate-host-port (error)"));
+    assert!(
+        text.contains("## Why is this bad?") && text.contains("Use instead:"),
+        "{text}"
+    );
+    let o = run_in(dir.path(), &["explain", "host-port"]);
+    assert_eq!(code(&o), 2);
+    assert!(
+        stderr(&o).contains("did you mean `duplicate-host-port`"),
+        "{}",
+        stderr(&o)
+    );
+}
