@@ -31,6 +31,40 @@ def report(name, samples):
     print(f"{name:<40} median {statistics.median(samples):8.2f} ms   min {min(samples):8.2f}   max {max(samples):8.2f}   ({len(samples)} runs)")
 
 
+def generate(path, services):
+    """A compose file with `services` realistic services: pinned images, unique loopback
+    ports, a volume, environment, a health check, limits, networks and a dependency."""
+    lines = ["name: bench", "services:"]
+    for i in range(services):
+        lines += [
+            f"  svc{i}:",
+            f"    image: registry.example/app{i % 50}:1.{i % 7}.0",
+            f"    container_name: bench-svc{i}",
+            "    ports:",
+            f'      - "127.0.0.1:{10000 + i % 50000}:8080"',
+            "    environment:",
+            "      LOG_LEVEL: info",
+            f"      SERVICE_INDEX: \"{i}\"",
+            "    volumes:",
+            f"      - data{i % 100}:/data",
+            "    networks: [backend]",
+            "    healthcheck:",
+            "      test: [CMD, wget, -q, -O-, http://127.0.0.1:8080/health]",
+            "      interval: 30s",
+            "      timeout: 5s",
+            "      retries: 3",
+            "    deploy:",
+            "      resources:",
+            "        limits: {cpus: \"0.5\", memory: 256M}",
+        ]
+        if i:
+            lines += ["    depends_on:", f"      svc{i - 1}:", "        condition: service_healthy"]
+    lines += ["networks:", "  backend:", "    ipam:", "      config:", "        - subnet: 10.50.0.0/16", "volumes:"]
+    lines += [f"  data{j}: {{}}" for j in range(min(services, 100))]
+    with open(path, "w") as f:
+        f.write("\n".join(lines) + "\n")
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--runs", type=int, default=30)
@@ -39,7 +73,12 @@ def main():
     if not os.path.exists(BIN):
         sys.exit("build the release binary first: cargo build --release")
     with tempfile.TemporaryDirectory() as tmp:
+        for n in (1000, 10000):
+            generate(os.path.join(tmp, f"compose-{n}.yaml"), n)
         cases = {
+            "check default (rendered in memory)": ["check"],
+            "check 1,000 services": ["check", os.path.join(tmp, "compose-1000.yaml")],
+            "check 10,000 services": ["check", os.path.join(tmp, "compose-10000.yaml")],
             "render default (write)": ["render", "--out", os.path.join(tmp, "out")],
             "render default --stdout": ["render", "--stdout"],
             "render default --check": ["render", "--out", os.path.join(tmp, "out"), "--check"],
@@ -48,8 +87,9 @@ def main():
         for name, args in cases.items():
             if opts.only and opts.only not in name:
                 continue
-            timed(args, tmp, 3)  # warm-up
-            report(name, timed(args, tmp, opts.runs))
+            runs = opts.runs if "10,000" not in name else max(5, opts.runs // 5)
+            timed(args, tmp, 2)  # warm-up
+            report(name, timed(args, tmp, runs))
 
 
 if __name__ == "__main__":

@@ -125,15 +125,20 @@ impl<'a> CharToByte<'a> {
     }
 
     pub fn byte(&mut self, char_index: usize) -> usize {
-        if char_index < self.char_index {
-            self.char_index = 0;
-            self.byte_index = 0;
+        // Events come mostly in order but sometimes step back a little (a collection's start
+        // after its first key): walk back character by character rather than from the start.
+        while self.char_index > char_index {
+            self.byte_index -= 1;
+            while !self.text.is_char_boundary(self.byte_index) {
+                self.byte_index -= 1;
+            }
+            self.char_index -= 1;
         }
         let rest = &self.text[self.byte_index..];
-        let mut iter = rest.char_indices();
+        let mut iter = rest.chars();
         while self.char_index < char_index {
             match iter.next() {
-                Some((_, c)) => {
+                Some(c) => {
                     self.char_index += 1;
                     self.byte_index += c.len_utf8();
                 }

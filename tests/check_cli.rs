@@ -9,6 +9,14 @@ fn json_of(o: &std::process::Output) -> Value {
     serde_json::from_str(&stdout(o)).unwrap_or_else(|e| panic!("not JSON ({e}): {}", stdout(o)))
 }
 
+/// Turns off the informational rules that every small test stack triggers.
+fn quiet(dir: &std::path::Path) {
+    write(
+        &dir.join("dindctl.toml"),
+        "[rules]\nmissing-resource-limits = \"off\"\nhardening-suggestions = \"off\"\n",
+    );
+}
+
 fn rules_of(v: &Value) -> Vec<String> {
     v["findings"]
         .as_array()
@@ -78,10 +86,7 @@ fn json_has_the_documented_shape() {
         &dir.path().join("compose.yaml"),
         "services:\n  api:\n    image: api:1.0\n    ports: [\"127.0.0.1:8080:80\"]\n  web:\n    image: web:1.0\n    ports: [\"127.0.0.1:8080:81\"]\n",
     );
-    write(
-        &dir.path().join("dindctl.toml"),
-        "[rules]\nmissing-resource-limits = \"off\"\n",
-    );
+    quiet(dir.path());
     let o = run_in(dir.path(), &["check", "compose.yaml", "--format", "json"]);
     assert_eq!(code(&o), 1);
     let expected = json!({
@@ -240,7 +245,7 @@ fn config_levels_ignores_and_mistakes() {
     );
     write(
         &dir.path().join("dindctl.toml"),
-        "[rules]\nunpinned-image = \"error\"\n\n[[ignore]]\npaths = [\"other/**\"]\n\n[[ignore]]\npaths = [\"**\"]\nrules = [\"missing-resource-limits\"]\n",
+        "[rules]\nunpinned-image = \"error\"\n\n[[ignore]]\npaths = [\"other/**\"]\n\n[[ignore]]\npaths = [\"**\"]\nrules = [\"missing-resource-limits\", \"hardening-suggestions\"]\n",
     );
     let o = run_in(dir.path(), &["check", "stack", "other", "--format", "json"]);
     let v = json_of(&o);
@@ -263,7 +268,7 @@ fn config_levels_ignores_and_mistakes() {
     // --config names a file explicitly; it is found from a subdirectory too.
     write(
         &dir.path().join("quiet.toml"),
-        "[rules]\nunpinned-image = \"off\"\nmissing-resource-limits = \"off\"\n",
+        "[rules]\nunpinned-image = \"off\"\nmissing-resource-limits = \"off\"\nhardening-suggestions = \"off\"\n",
     );
     let o = run_in(
         dir.path(),
@@ -284,7 +289,7 @@ fn inline_suppressions() {
     let dir = tempdir();
     write(
         &dir.path().join("compose.yaml"),
-        "# dindctl: ignore-file[missing-resource-limits]\nservices:\n  a:\n    image: postgres  # dindctl: ignore[unpinned-image]\n  b:\n    # dindctl: ignore[unpinned-image, privileged-host-port]\n    image: redis\n  c:\n    image: nginx\n",
+        "# dindctl: ignore-file[missing-resource-limits, hardening-suggestions]\nservices:\n  a:\n    image: postgres  # dindctl: ignore[unpinned-image]\n  b:\n    # dindctl: ignore[unpinned-image, privileged-host-port]\n    image: redis\n  c:\n    image: nginx\n",
     );
     let o = run_in(dir.path(), &["check", "compose.yaml", "--format", "json"]);
     let v = json_of(&o);
@@ -324,6 +329,7 @@ fn compose_files_merge_in_order_with_anchors_and_env() {
     );
     write(&dir.path().join(".env"), "WEB_PORT=8080\n");
     write(&dir.path().join("other.env"), "WEB_PORT=9090\n");
+    quiet(dir.path());
     let args = [
         "check",
         "-f",
@@ -409,7 +415,7 @@ fn human_output_has_no_colour_when_piped() {
         "{text}"
     );
     assert!(
-        text.ends_with("0 errors, 1 warning, 1 info in 1 file\n"),
+        text.ends_with("0 errors, 1 warning, 2 infos in 1 file\n"),
         "{text}"
     );
 }

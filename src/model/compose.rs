@@ -16,8 +16,10 @@ pub struct Project {
     pub root: Node,
     /// Service name to its index in `services`.
     index: HashMap<String, usize>,
-    /// The `version:` key, when present.
-    pub version: Option<Span>,
+    /// The `version:` key of each compose file that has one.
+    pub versions: Vec<Span>,
+    /// The directory of the first compose file: relative paths (build contexts) start here.
+    pub base_dir: Option<std::path::PathBuf>,
     pub services: Vec<Service>,
     pub networks: Vec<Decl>,
     pub volumes: Vec<Decl>,
@@ -29,7 +31,6 @@ pub struct Project {
 pub struct Decl {
     pub name: String,
     pub key: Span,
-    pub node: Node,
     pub external: bool,
     /// `driver`, `driver_opts`, `ipam` keys (with their spans) when present.
     pub config_keys: Vec<Spanned<String>>,
@@ -41,7 +42,6 @@ pub struct Decl {
 pub struct Service {
     pub name: String,
     pub key: Span,
-    pub node: Node,
     pub image: Option<Spanned<Text>>,
     pub build: Option<Build>,
     pub container_name: Option<Spanned<Text>>,
@@ -153,7 +153,7 @@ fn decls(root: &Node, key: &str) -> Vec<Decl> {
         .iter()
         .filter_map(|e| {
             let name = e.key_text()?.to_string();
-            let node = e.value.clone();
+            let node = &e.value;
             let external = node.get("external").is_some_and(|x| match &x.value {
                 Value::Scalar(s) => s.text == "true",
                 Value::Map(_) => true,
@@ -185,7 +185,6 @@ fn decls(root: &Node, key: &str) -> Vec<Decl> {
             Some(Decl {
                 name,
                 key: e.key.span,
-                node,
                 external,
                 config_keys,
                 internal,
@@ -197,7 +196,6 @@ fn decls(root: &Node, key: &str) -> Vec<Decl> {
 
 impl Project {
     pub fn from_root(root: Node) -> Self {
-        let version = root.entry("version").map(|e| e.key.span);
         let services: Vec<Service> = root
             .get("services")
             .and_then(Node::as_map)
@@ -215,7 +213,8 @@ impl Project {
             .collect();
         Self {
             index,
-            version,
+            versions: Vec::new(),
+            base_dir: None,
             services,
             networks: decls(&root, "networks"),
             volumes: decls(&root, "volumes"),
@@ -245,7 +244,6 @@ impl Service {
         Self {
             name: name.to_string(),
             key,
-            node: node.clone(),
             image: get("image").and_then(text),
             build: get("build").map(build),
             container_name: get("container_name").and_then(text),

@@ -7,7 +7,7 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 use crate::diag::{Diagnostic, Severity};
-use crate::schema::{COMPOSE_SCHEMA, MCP_V1_SCHEMA, Schema};
+use crate::schema::Schema;
 use crate::source::{SourceDb, SourceId};
 use crate::yaml::{self, Entry, Node, Style, Value};
 
@@ -196,44 +196,45 @@ pub fn load(
 
     let env = environment(inputs, project_dir.as_deref())?;
     let mut stack = Stack::default();
-    let compose_schema = Schema::compile(COMPOSE_SCHEMA).ok();
+    let compose_schema = Schema::compile(crate::schema::runtime::COMPOSE).ok();
     let mut merged: Option<Node> = None;
+    let mut versions = Vec::new();
     for file in compose {
-        let mut documents = file.documents;
-        for doc in &mut documents {
-            interpolate_tree(doc, &env, &mut loader.findings);
+        for mut doc in file.documents {
+            interpolate_tree(&mut doc, &env, &mut loader.findings);
             if let Some(schema) = &compose_schema {
-                validate(schema, doc, &mut loader.findings);
+                validate(schema, &doc, &mut loader.findings);
             }
+            versions.extend(doc.entry("version").map(|e| e.key.span));
             merged = Some(match merged {
-                None => doc.clone(),
-                Some(base) => merge(base, doc.clone(), ""),
+                None => doc,
+                Some(base) => merge(base, doc, ""),
             });
         }
         stack.files.push(StackFile {
             source: file.source,
             kind: FileKind::Compose,
-            documents,
         });
     }
-    stack.outer = merged.map(Project::from_root);
+    stack.outer = merged.map(|root| {
+        let mut project = Project::from_root(root);
+        project.versions = versions;
+        project.base_dir = project_dir.clone();
+        project
+    });
 
-    let mcp_schema = Schema::compile(MCP_V1_SCHEMA).ok();
+    let mcp_schema = Schema::compile(crate::schema::runtime::MCP_V1).ok();
     for file in manifests {
-        for doc in &file.documents {
-            if let Some(m) = manifest_document(
-                file.source,
-                doc.clone(),
-                mcp_schema.as_ref(),
-                &mut loader.findings,
-            ) {
+        for doc in file.documents {
+            if let Some(m) =
+                manifest_document(file.source, doc, mcp_schema.as_ref(), &mut loader.findings)
+            {
                 stack.inner.push(m);
             }
         }
         stack.files.push(StackFile {
             source: file.source,
             kind: FileKind::Manifest,
-            documents: file.documents,
         });
     }
     Ok((stack, loader.findings))

@@ -3,6 +3,7 @@
 //! applied. Loading (files, interpolation, merging, schema) lives in [`load`].
 
 pub mod compose;
+pub mod dind;
 pub mod interp;
 pub mod load;
 pub mod manifest;
@@ -57,8 +58,6 @@ pub enum FileKind {
 pub struct StackFile {
     pub source: SourceId,
     pub kind: FileKind,
-    /// The file's documents (compose documents after interpolation).
-    pub documents: Vec<Node>,
 }
 
 /// Everything `check` looks at: both layers together.

@@ -13,7 +13,7 @@ use std::path::{Path, PathBuf};
 pub use model::Profile;
 
 use crate::diag::Diagnostic;
-use crate::schema::{PROFILE_SCHEMA, Schema};
+use crate::schema::Schema;
 use crate::source::{SourceDb, Span};
 use crate::yaml::{self, Node, Style, Value};
 
@@ -288,8 +288,8 @@ fn node_is_null(s: &yaml::Scalar) -> bool {
 }
 
 fn validate(tree: Node) -> Result<Loaded, Vec<Diagnostic>> {
-    let schema =
-        Schema::compile(PROFILE_SCHEMA).map_err(|e| vec![Diagnostic::error(CODE, e, None)])?;
+    let schema = Schema::compile(crate::schema::runtime::PROFILE)
+        .map_err(|e| vec![Diagnostic::error(CODE, e, None)])?;
     let json = tree.to_json();
     let mut errors = schema.validate(&tree, &json, CODE);
     if !errors.is_empty() {
@@ -355,6 +355,7 @@ fn check_references(profile: &Profile, tree: &Node) -> Vec<Diagnostic> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::schema::PROFILE_SCHEMA;
 
     fn minimal() -> Profile {
         let text = "name: m\nproject: m\n\

@@ -15,6 +15,14 @@ pub use validate::{Kind, Validator, Violation};
 use crate::diag::Diagnostic;
 use crate::yaml::Node;
 
+/// The schemas as the binary reads them at runtime: `build.rs` strips annotations and
+/// minifies them (the constants above are the documented files, used by editors and tests).
+pub mod runtime {
+    pub const PROFILE: &str = include_str!(concat!(env!("OUT_DIR"), "/profile.schema.json"));
+    pub const COMPOSE: &str = include_str!(concat!(env!("OUT_DIR"), "/compose.schema.json"));
+    pub const MCP_V1: &str = include_str!(concat!(env!("OUT_DIR"), "/mcp-v1.schema.json"));
+}
+
 /// The profile schema, `schemas/profile.schema.json`.
 pub const PROFILE_SCHEMA: &str = include_str!("../../schemas/profile.schema.json");
 /// The compose schema, `schemas/compose.schema.json`.

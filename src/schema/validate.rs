@@ -100,26 +100,59 @@ pub const KNOWN_KEYWORDS: &[&str] = &[
 /// first use, since building a regular expression costs more than validating a document.
 enum Pattern {
     Prefix(String),
+    /// `^[class]+$` (or `^.+$`): one or more characters, each in the class.
+    Class(Vec<(char, char)>),
+    /// `.+` (unanchored): some character that is not a line break.
+    AnyLineCharacter,
     Regex(String, OnceLock<Option<Regex>>),
+}
+
+/// Parses `^[a-zA-Z0-9._-]+$`-style patterns into character ranges; `^.+$` becomes "any
+/// character but a newline".
+fn simple_class(pattern: &str) -> Option<Vec<(char, char)>> {
+    if pattern == "^.+$" {
+        return Some(vec![('\0', '\u{9}'), ('\u{b}', char::MAX)]);
+    }
+    let body = pattern.strip_prefix("^[")?.strip_suffix("]+$")?;
+    let chars: Vec<char> = body.chars().collect();
+    if chars.iter().any(|c| matches!(c, '\\' | '[' | ']' | '^')) {
+        return None;
+    }
+    let mut ranges = Vec::new();
+    let mut i = 0;
+    while i < chars.len() {
+        if i + 2 < chars.len() && chars[i + 1] == '-' {
+            ranges.push((chars[i], chars[i + 2]));
+            i += 3;
+        } else {
+            ranges.push((chars[i], chars[i]));
+            i += 1;
+        }
+    }
+    Some(ranges)
 }
 
 impl Pattern {
     fn new(pattern: &str) -> Self {
+        if pattern == ".+" {
+            return Pattern::AnyLineCharacter;
+        }
+        if let Some(ranges) = simple_class(pattern) {
+            return Pattern::Class(ranges);
+        }
+        let literal = |lit: &str| {
+            lit.chars()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '/'))
+        };
         match pattern.strip_prefix('^') {
-            Some(lit)
-                if lit
-                    .chars()
-                    .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_') =>
-            {
-                Pattern::Prefix(lit.to_string())
-            }
+            Some(lit) if literal(lit) => Pattern::Prefix(lit.to_string()),
             _ => Pattern::Regex(pattern.to_string(), OnceLock::new()),
         }
     }
 
     fn regex(&self) -> Option<&Regex> {
         match self {
-            Pattern::Prefix(_) => None,
+            Pattern::Prefix(_) | Pattern::Class(_) | Pattern::AnyLineCharacter => None,
             Pattern::Regex(source, cell) => cell.get_or_init(|| Regex::new(source).ok()).as_ref(),
         }
     }
@@ -128,6 +161,12 @@ impl Pattern {
     fn is_match(&self, s: &str) -> bool {
         match self {
             Pattern::Prefix(prefix) => s.starts_with(prefix.as_str()),
+            Pattern::AnyLineCharacter => s.chars().any(|c| c != '\n'),
+            Pattern::Class(ranges) => {
+                !s.is_empty()
+                    && s.chars()
+                        .all(|c| ranges.iter().any(|&(a, b)| a <= c && c <= b))
+            }
             Pattern::Regex(..) => self.regex().is_some_and(|re| re.is_match(s)),
         }
     }
@@ -637,6 +676,22 @@ mod tests {
         assert_eq!(errs[0].kind, Kind::Required { key: "k".into() });
         let errs = errors(schema, json!(3));
         assert_eq!(errs[0].kind, Kind::NoneOf);
+    }
+
+    #[test]
+    fn simple_patterns_match_like_the_regex() {
+        let samples = ["", "a", "abc-1.2_x", "a b", "A", "x\ny", "é", "-", "x-1"];
+        for pattern in ["^[a-zA-Z0-9._-]+$", "^[a-z]+$", ".+", "^.+$", "^x-"] {
+            let ours = Pattern::new(pattern);
+            assert!(
+                !matches!(ours, Pattern::Regex(..)),
+                "{pattern} should not need a regex"
+            );
+            let re = Regex::new(pattern).unwrap_or_else(|e| panic!("{e}"));
+            for s in samples {
+                assert_eq!(ours.is_match(s), re.is_match(s), "{pattern} on {s:?}");
+            }
+        }
     }
 
     #[test]

@@ -103,6 +103,9 @@ enum Frame {
         anchor: usize,
         entries: Vec<Entry>,
         key: Option<Node>,
+        /// Key text to entry index, built once a mapping grows past a few keys, so that
+        /// duplicate detection stays linear in large files.
+        index: Option<HashMap<String, usize>>,
     },
 }
 
@@ -271,6 +274,7 @@ impl Builder<'_> {
                     anchor,
                     entries: Vec::new(),
                     key: None,
+                    index: None,
                 })?;
             }
             Event::SequenceEnd | Event::MappingEnd => {
@@ -344,27 +348,32 @@ impl Builder<'_> {
         match self.stack.last_mut() {
             None => self.parsed.documents.push(node),
             Some(Frame::Seq { items, .. }) => items.push(node),
-            Some(Frame::Map { entries, key, .. }) => match key.take() {
+            Some(Frame::Map {
+                entries,
+                key,
+                index,
+                ..
+            }) => match key.take() {
                 None => *key = Some(node),
                 Some(k) => {
-                    let duplicate = scalar_key(&k).and_then(|text| {
-                        entries
-                            .iter()
-                            .find(|e| scalar_key(&e.key) == Some(text))
-                            .map(|e| (text.to_string(), e.key.span))
-                    });
-                    match duplicate {
-                        Some((key, first)) => {
-                            let span = k.span;
+                    let first = scalar_key(&k).and_then(|text| find_key(entries, index, text));
+                    match first {
+                        Some(first) => {
+                            let key = scalar_key(&k).unwrap_or_default().to_string();
                             self.parsed.errors.push(ParseError {
                                 kind: ParseErrorKind::DuplicateKey { key, first },
-                                span,
+                                span: k.span,
                             });
                         }
-                        None => entries.push(Entry {
-                            key: k,
-                            value: node,
-                        }),
+                        None => {
+                            if let (Some(index), Some(text)) = (index.as_mut(), scalar_key(&k)) {
+                                index.insert(text.to_string(), entries.len());
+                            }
+                            entries.push(Entry {
+                                key: k,
+                                value: node,
+                            });
+                        }
                     }
                 }
             },
@@ -449,6 +458,32 @@ fn quoted_end(text: &str, start: usize, style: ScalarStyle) -> Option<usize> {
             None
         }
         _ => None,
+    }
+}
+
+/// Mappings with more entries than this get a hash index for duplicate detection.
+const INDEX_AFTER: usize = 16;
+
+/// The span of an earlier key equal to `text`, building the index when the map is large.
+fn find_key(
+    entries: &[Entry],
+    index: &mut Option<HashMap<String, usize>>,
+    text: &str,
+) -> Option<Span> {
+    if index.is_none() && entries.len() > INDEX_AFTER {
+        let built = entries
+            .iter()
+            .enumerate()
+            .filter_map(|(i, e)| scalar_key(&e.key).map(|t| (t.to_string(), i)))
+            .collect();
+        *index = Some(built);
+    }
+    match index {
+        Some(index) => index.get(text).map(|&i| entries[i].key.span),
+        None => entries
+            .iter()
+            .find(|e| scalar_key(&e.key) == Some(text))
+            .map(|e| e.key.span),
     }
 }
 

@@ -1,21 +1,29 @@
 //! Every rule, one per file (the loading-phase rules share `loading.rs`). Adding a rule: a
 //! file here, a line in [`ALL`], a fixture under `tests/fixtures/rules/<id>/`.
 
+mod clients;
+mod daemon_ports;
 mod dependency_cycle;
+mod dind_service;
 mod duplicate_container_name;
 mod duplicate_host_port;
 mod duplicate_mount_target;
 mod external_network_with_config;
+mod forwarding;
 mod healthcheck_missing;
 mod healthy_dependency_without_healthcheck;
+mod hygiene;
+mod inner_wiring;
 mod invalid_duration;
 mod invalid_port;
 mod loading;
 mod missing_resource_limits;
+mod networking;
 mod obsolete_version;
 mod port_all_interfaces;
 mod privileged_host_port;
 mod secret_in_environment;
+mod sockets;
 mod subnet_overlap;
 mod undefined_dependency;
 mod undefined_network;
@@ -27,13 +35,21 @@ mod unused_volume;
 
 use super::Rule;
 
+pub use clients::{
+    CertsWritableInClient, DockerHostUnreachable, RootSocketClient, SocketGroupMismatch,
+};
+pub use daemon_ports::{DaemonPortExposed, DeadDaemonPort, PlaintextDaemonPort};
 pub use dependency_cycle::DependencyCycle;
+pub use dind_service::{DindNotPrivileged, DindStorageNotVolume, PrivilegedContainer};
 pub use duplicate_container_name::DuplicateContainerName;
 pub use duplicate_host_port::DuplicateHostPort;
 pub use duplicate_mount_target::DuplicateMountTarget;
 pub use external_network_with_config::ExternalNetworkWithConfig;
+pub use forwarding::{DindPortUnused, InnerPortNotForwarded};
 pub use healthcheck_missing::HealthcheckMissing;
 pub use healthy_dependency_without_healthcheck::HealthyDependencyWithoutHealthcheck;
+pub use hygiene::{ConflictingLabels, HardeningSuggestions};
+pub use inner_wiring::{InnerBindSourceMissing, InnerNetworkIsOuter};
 pub use invalid_duration::InvalidDuration;
 pub use invalid_port::InvalidPort;
 pub use loading::{
@@ -41,10 +57,12 @@ pub use loading::{
     YamlSyntax,
 };
 pub use missing_resource_limits::MissingResourceLimits;
+pub use networking::{HostGatewayMissing, InternalNetworkPublishedPort};
 pub use obsolete_version::ObsoleteVersion;
 pub use port_all_interfaces::{DAEMON_PORTS, PortAllInterfaces};
 pub use privileged_host_port::PrivilegedHostPort;
 pub use secret_in_environment::{SecretInEnvironment, is_credential_key};
+pub use sockets::{HostDockerSocket, SocketMountReadonly, SocketPathNotMounted};
 pub use subnet_overlap::SubnetOverlap;
 pub use undefined_dependency::UndefinedDependency;
 pub use undefined_network::UndefinedNetwork;
@@ -56,22 +74,43 @@ pub use unused_volume::UnusedVolume;
 
 /// The registry, sorted by rule id (a test keeps it sorted and the ids unique).
 pub static ALL: &[&dyn Rule] = &[
+    &CertsWritableInClient,
+    &ConflictingLabels,
+    &DaemonPortExposed,
+    &DeadDaemonPort,
     &DependencyCycle,
+    &DindNotPrivileged,
+    &DindPortUnused,
+    &DindStorageNotVolume,
+    &DockerHostUnreachable,
     &DuplicateContainerName,
     &DuplicateHostPort,
     &DuplicateKey,
     &DuplicateMountTarget,
     &ExternalNetworkWithConfig,
+    &HardeningSuggestions,
     &HealthcheckMissing,
     &HealthyDependencyWithoutHealthcheck,
+    &HostDockerSocket,
+    &HostGatewayMissing,
+    &InnerBindSourceMissing,
+    &InnerNetworkIsOuter,
+    &InnerPortNotForwarded,
+    &InternalNetworkPublishedPort,
     &InvalidDuration,
     &InvalidPort,
     &MissingResourceLimits,
     &ObsoleteVersion,
+    &PlaintextDaemonPort,
     &PortAllInterfaces,
+    &PrivilegedContainer,
     &PrivilegedHostPort,
+    &RootSocketClient,
     &SchemaViolation,
     &SecretInEnvironment,
+    &SocketGroupMismatch,
+    &SocketMountReadonly,
+    &SocketPathNotMounted,
     &SubnetOverlap,
     &UndefinedDependency,
     &UndefinedNetwork,

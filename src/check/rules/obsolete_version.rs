@@ -1,5 +1,4 @@
 use crate::check::{Context, Findings, Rule, RuleMeta, declare_rule};
-use crate::model::FileKind;
 
 declare_rule! {
     /// ## What it does
@@ -26,22 +25,13 @@ impl Rule for ObsoleteVersion {
     }
 
     fn check(&self, cx: &Context<'_>, out: &mut Findings) {
-        for file in cx
-            .stack
-            .files
-            .iter()
-            .filter(|f| f.kind == FileKind::Compose)
-        {
-            for doc in &file.documents {
-                if let Some(entry) = doc.entry("version") {
-                    out.add(
-                        &Self::META,
-                        entry.key.span,
-                        "`version` is obsolete and ignored by Compose v2",
-                    )
-                    .help("remove the `version:` line");
-                }
-            }
+        for &span in cx.stack.outer.iter().flat_map(|p| &p.versions) {
+            out.add(
+                &Self::META,
+                span,
+                "`version` is obsolete and ignored by Compose v2",
+            )
+            .help("remove the `version:` line");
         }
     }
 }

@@ -1,13 +1,15 @@
 use crate::check::{Context, Findings, Rule, RuleMeta, declare_rule};
+use crate::model::dind::{daemons, default_pools};
 use crate::model::{ManifestKind, Spanned, Text};
 use crate::net::Cidr;
 use crate::source::Span;
 
 declare_rule! {
     /// ## What it does
-    /// Reports two networks whose subnets overlap: two outer networks, or two inner
-    /// `MCPNetwork`s. (Inner against outer subnets and the DinD daemon's default pools are
-    /// checked by the cross-layer part of this rule.)
+    /// Reports two networks whose subnets overlap: two outer networks, two inner
+    /// `MCPNetwork`s, an inner and an outer one, or an inner subnet and the DinD daemon's
+    /// default address pools (172.17.0.0/16–172.31.0.0/16, 192.168.0.0/16) when the DinD
+    /// service sets neither `--default-address-pool` nor `--bip`.
     ///
     /// ## Why is this bad?
     /// Docker refuses to create the second network ("Pool overlaps with other one"), or
@@ -83,7 +85,41 @@ impl Rule for SubnetOverlap {
     }
 
     fn check(&self, cx: &Context<'_>, out: &mut Findings) {
-        within(&outer_subnets(cx), "outer", out);
-        within(&inner_subnets(cx), "inner", out);
+        let outer = outer_subnets(cx);
+        let inner = inner_subnets(cx);
+        within(&outer, "outer", out);
+        within(&inner, "inner", out);
+        for b in &inner {
+            if let Some(a) = outer.iter().find(|a| a.cidr.overlaps(&b.cidr)) {
+                out.add(&Self::META, b.span, format!("inner subnet `{}` of `{}` overlaps outer subnet `{}` of `{}`", b.cidr, b.network, a.cidr, a.network))
+                    .related(a.span, "the outer subnet")
+                    .help("containers inside DinD could not reach the outer network's addresses; pick a subnet used by neither layer");
+            }
+        }
+        let Some(project) = &cx.stack.outer else {
+            return;
+        };
+        for d in daemons(project) {
+            let pools = if d.pools_set {
+                d.pools.clone()
+            } else {
+                default_pools()
+            };
+            for b in &inner {
+                if let Some(pool) = pools.iter().find(|p| p.overlaps(&b.cidr)) {
+                    let whose = if d.pools_set {
+                        "the address pool"
+                    } else {
+                        "a default address pool"
+                    };
+                    out.add(&Self::META, b.span, format!("inner subnet `{}` of `{}` overlaps {whose} `{pool}` of `{}`", b.cidr, b.network, d.service.name))
+                        .help(if d.pools_set {
+                            "the inner daemon allocates networks from that pool; move the subnet out of it"
+                        } else {
+                            "the inner daemon allocates bridge networks from 172.17.0.0/16 upward; pass `--default-address-pool base=10.210.0.0/16,size=24` to the DinD service, or move the subnet"
+                        });
+                }
+            }
+        }
     }
 }

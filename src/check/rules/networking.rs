@@ -1,0 +1,102 @@
+//! Outer networking: ports on internal-only networks, `host.docker.internal`.
+
+use crate::check::{Context, Findings, Rule, RuleMeta, declare_rule};
+
+declare_rule! {
+    /// ## What it does
+    /// Reports a service that publishes ports while every network it joins is
+    /// `internal: true`.
+    ///
+    /// ## Why is this bad?
+    /// Internal networks have no route to the outside, so the published port never answers.
+    ///
+    /// ## Example
+    /// ```yaml
+    /// services:
+    ///   api: {image: "api:1", ports: ["127.0.0.1:8080:80"], networks: [private]}
+    /// networks:
+    ///   private: {internal: true}
+    /// ```
+    InternalNetworkPublishedPort, "internal-network-published-port", Warning, "ports published on internal-only networks"
+}
+
+declare_rule! {
+    /// ## What it does
+    /// Reports `host.docker.internal` used in a service's environment, command or health
+    /// check without `extra_hosts: ["host.docker.internal:host-gateway"]`.
+    ///
+    /// ## Why is this bad?
+    /// On Linux engines the name does not resolve unless mapped to the host gateway; inside
+    /// DinD it resolves (if at all) relative to the DinD daemon, not the real host.
+    ///
+    /// ## Example
+    /// ```yaml
+    /// manager:
+    ///   environment: {GATEWAY: http://host.docker.internal:8080}
+    /// ```
+    /// Use instead:
+    /// ```yaml
+    /// manager:
+    ///   environment: {GATEWAY: http://host.docker.internal:8080}
+    ///   extra_hosts: ["host.docker.internal:host-gateway"]
+    /// ```
+    HostGatewayMissing, "host-gateway-missing", Warning, "`host.docker.internal` without a host-gateway entry"
+}
+
+impl Rule for InternalNetworkPublishedPort {
+    fn meta(&self) -> &'static RuleMeta {
+        &Self::META
+    }
+
+    fn check(&self, cx: &Context<'_>, out: &mut Findings) {
+        let Some(project) = &cx.stack.outer else {
+            return;
+        };
+        for service in &project.services {
+            let published = service
+                .ports
+                .iter()
+                .find(|p| p.spec.as_ref().is_ok_and(|s| s.host.is_some()));
+            let Some(port) = published else { continue };
+            let internal = |name: &str| {
+                project
+                    .networks
+                    .iter()
+                    .find(|n| n.name == name)
+                    .is_some_and(|n| n.internal)
+            };
+            if !service.networks.is_empty() && service.networks.iter().all(|n| internal(&n.value)) {
+                out.add(&Self::META, port.span, format!("`{}` publishes ports, but all its networks are internal", service.name))
+                    .help("join a non-internal network as well (e.g. the stack's bridge), or drop the published ports");
+            }
+        }
+    }
+}
+
+impl Rule for HostGatewayMissing {
+    fn meta(&self) -> &'static RuleMeta {
+        &Self::META
+    }
+
+    fn check(&self, cx: &Context<'_>, out: &mut Findings) {
+        for service in cx.stack.services() {
+            let mapped = service.extra_hosts.iter().any(|h| {
+                let t = h.value.text.replace('=', ":");
+                t.starts_with("host.docker.internal:")
+            });
+            if mapped {
+                continue;
+            }
+            let env = service.environment.iter().filter_map(|e| e.value.as_ref());
+            let health = service.healthcheck.iter().flat_map(|h| h.test.iter());
+            let used = env
+                .chain(service.command.iter())
+                .chain(health)
+                .find(|t| t.value.text.contains("host.docker.internal"));
+            if let Some(used) = used {
+                out.add(&Self::META, used.span, format!("`{}` uses `host.docker.internal` without mapping it", service.name))
+                    .help("add `extra_hosts: [\"host.docker.internal:host-gateway\"]`; on Linux the name does not resolve otherwise");
+            }
+        }
+    }
+}
