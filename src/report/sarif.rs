@@ -75,7 +75,6 @@ pub fn render(findings: &[Diagnostic], db: &SourceDb) -> String {
             "tool": {"driver": {
                 "name": "dindctl",
                 "version": env!("CARGO_PKG_VERSION"),
-                "informationUri": "https://github.com/dindctl/dindctl",
                 "rules": rules
             }},
             "results": results
