@@ -55,6 +55,14 @@ fn yaml_files(dir: &Path, out: &mut Vec<PathBuf>) {
 
 /// Every document of every corpus file that parses, as JSON.
 fn corpus_documents() -> Vec<(String, Json)> {
+    corpus_nodes()
+        .into_iter()
+        .map(|(n, node)| (n, node.to_json()))
+        .collect()
+}
+
+/// Every document of every corpus file that parses, as spanned YAML.
+fn corpus_nodes() -> Vec<(String, yaml::Node)> {
     let mut files = Vec::new();
     yaml_files(&shared("corpus"), &mut files);
     let mut docs = Vec::new();
@@ -72,10 +80,26 @@ fn corpus_documents() -> Vec<(String, Json)> {
             .display()
             .to_string();
         for (i, doc) in parsed.documents.iter().enumerate() {
-            docs.push((format!("{name}#{i}"), doc.to_json()));
+            docs.push((format!("{name}#{i}"), doc.clone()));
         }
     }
     docs
+}
+
+/// The validator reads YAML nodes directly; it must find exactly what it finds in their JSON.
+#[test]
+fn validating_nodes_equals_validating_their_json() {
+    let s = schemas();
+    let mut compared = 0;
+    for (name, node) in corpus_nodes() {
+        assert_eq!(
+            s.own.validate(&node),
+            s.own.validate(&node.to_json()),
+            "{name}"
+        );
+        compared += 1;
+    }
+    assert!(compared > 200);
 }
 
 /// Documents on which our schema intentionally differs from the official one, with the reason.

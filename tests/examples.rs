@@ -73,6 +73,11 @@ fn the_broken_stack_reports_every_planted_defect_and_nothing_else() {
     assert!(distinct.len() >= 10, "{distinct:?}");
     insta::assert_snapshot!("broken-stack.json", stdout(&o));
     let human = run_in(&repo(), &["check", "examples/broken-stack"]);
+    let readme = std::fs::read_to_string(repo().join("README.md")).unwrap_or_default();
+    assert!(
+        readme.contains(&stdout(&human)),
+        "the README shows an outdated output of the broken stack"
+    );
     insta::assert_snapshot!("broken-stack.human", stdout(&human));
 }
 

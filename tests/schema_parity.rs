@@ -52,7 +52,7 @@ fn assert_same_verdicts(
             .collect::<Vec<_>>()
             .join("\n")
     );
-    let invalid = docs.iter().filter(|d| !ours.is_valid(d)).count();
+    let invalid = docs.iter().filter(|d| !ours.is_valid(*d)).count();
     assert!(
         invalid > docs.len() / 4,
         "{name}: the variations should mostly be invalid"

@@ -32,9 +32,14 @@ pub struct Context<'a> {
 pub trait Rule: Sync {
     fn meta(&self) -> &'static RuleMeta;
 
-    /// Adds this rule's findings. Rules whose findings come from loading (parse, schema,
+    /// Adds this rule's findings. Rules whose findings come from loading (parse,
     /// interpolation) keep the default, which finds nothing.
     fn check(&self, _cx: &Context<'_>, _out: &mut Findings) {}
+
+    /// Whether the rule is expensive enough to run on its own thread beside the others.
+    fn runs_apart(&self) -> bool {
+        false
+    }
 }
 
 /// Declares a rule: a unit struct whose doc comment becomes its `explain` text.
@@ -63,6 +68,11 @@ pub struct Findings {
 impl Findings {
     fn new() -> Self {
         Self { items: Vec::new() }
+    }
+
+    /// Adds findings made elsewhere (e.g. by schema validation).
+    pub fn extend(&mut self, findings: impl IntoIterator<Item = Diagnostic>) {
+        self.items.extend(findings);
     }
 
     pub fn add(
@@ -117,11 +127,29 @@ pub fn run(
     let cx = Context { stack, db, config };
     let mut findings = Findings::new();
     findings.items = loaded;
-    for rule in registry() {
-        if config.severity(rule.meta()).is_some() {
-            rule.check(&cx, &mut findings);
-        }
-    }
+    let enabled = || {
+        registry()
+            .iter()
+            .filter(|r| config.severity(r.meta()).is_some())
+    };
+    // The two cores of a small machine: expensive rules on a second thread.
+    let apart = std::thread::scope(|scope| {
+        let cx = &cx;
+        let handle = scope.spawn(move || {
+            let mut out = Findings::new();
+            enabled()
+                .filter(|r| r.runs_apart())
+                .for_each(|r| r.check(cx, &mut out));
+            out.items
+        });
+        enabled()
+            .filter(|r| !r.runs_apart())
+            .for_each(|r| r.check(cx, &mut findings));
+        handle
+            .join()
+            .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+    });
+    findings.items.extend(apart);
     let mut out: Vec<Diagnostic> = findings
         .items
         .into_iter()

@@ -13,6 +13,7 @@ use crate::yaml::{Node, Value};
 use crate::{model, profile};
 
 pub fn run(args: &CheckArgs) -> Outcome {
+    crate::schema::prefetch();
     let mut db = SourceDb::new();
     let config = match load_config(args, &mut db) {
         Ok(c) => c,
@@ -91,17 +92,28 @@ fn load_config(args: &CheckArgs, db: &mut SourceDb) -> Result<Config, Vec<Diagno
     }
 }
 
-/// Renders the profile in memory; the files carry the names `render` would write.
+/// Renders the profile in memory; the files carry the names `render` would write. The
+/// templates compile on another thread while the profile loads.
 fn render_profile(
     args: &CheckArgs,
     db: &mut SourceDb,
 ) -> Result<(Vec<MemoryFile>, Node), Vec<Diagnostic>> {
-    let loaded = profile::load(&args.profile, db)?;
     let templates = match &args.templates {
         Some(dir) => Templates::with_overrides(dir),
         None => Templates::embedded(),
     };
-    let set = render::render(&loaded.profile, &templates, db)?;
+    let (prepared, loaded) = std::thread::scope(|scope| {
+        let preparing = scope.spawn(|| render::prepare(&templates));
+        let loaded = profile::load(&args.profile, db);
+        (
+            preparing
+                .join()
+                .unwrap_or_else(|panic| std::panic::resume_unwind(panic)),
+            loaded,
+        )
+    });
+    let loaded = loaded?;
+    let set = render::render_prepared(&loaded.profile, prepared, db)?;
     let files = set
         .files
         .into_iter()

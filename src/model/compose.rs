@@ -13,7 +13,6 @@ use super::{Spanned, Text, text};
 
 #[derive(Clone, Debug)]
 pub struct Project {
-    pub root: Node,
     /// Service name to its index in `services`.
     index: HashMap<String, usize>,
     /// The `version:` key of each compose file that has one.
@@ -195,7 +194,7 @@ fn decls(root: &Node, key: &str) -> Vec<Decl> {
 }
 
 impl Project {
-    pub fn from_root(root: Node) -> Self {
+    pub fn from_root(root: &Node) -> Self {
         let services: Vec<Service> = root
             .get("services")
             .and_then(Node::as_map)
@@ -216,10 +215,9 @@ impl Project {
             versions: Vec::new(),
             base_dir: None,
             services,
-            networks: decls(&root, "networks"),
-            volumes: decls(&root, "volumes"),
-            secrets: decls(&root, "secrets"),
-            root,
+            networks: decls(root, "networks"),
+            volumes: decls(root, "volumes"),
+            secrets: decls(root, "secrets"),
         }
     }
 

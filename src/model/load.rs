@@ -196,39 +196,24 @@ pub fn load(
 
     let env = environment(inputs, project_dir.as_deref())?;
     let mut stack = Stack::default();
-    let compose_schema = Schema::compile(crate::schema::runtime::COMPOSE).ok();
-    let mut merged: Option<Node> = None;
-    let mut versions = Vec::new();
+    let mut documents = Vec::new();
     for file in compose {
         for mut doc in file.documents {
             interpolate_tree(&mut doc, &env, &mut loader.findings);
-            if let Some(schema) = &compose_schema {
-                validate(schema, &doc, &mut loader.findings);
-            }
-            versions.extend(doc.entry("version").map(|e| e.key.span));
-            merged = Some(match merged {
-                None => doc,
-                Some(base) => merge(base, doc, ""),
-            });
+            documents.push(doc);
         }
         stack.files.push(StackFile {
             source: file.source,
             kind: FileKind::Compose,
         });
     }
-    stack.outer = merged.map(|root| {
-        let mut project = Project::from_root(root);
-        project.versions = versions;
-        project.base_dir = project_dir.clone();
-        project
-    });
+    stack.outer = project_of(&documents, project_dir.clone());
+    stack.compose_documents = documents;
 
-    let mcp_schema = Schema::compile(crate::schema::runtime::MCP_V1).ok();
+    let mcp_schema = crate::schema::mcp_v1();
     for file in manifests {
         for doc in file.documents {
-            if let Some(m) =
-                manifest_document(file.source, doc, mcp_schema.as_ref(), &mut loader.findings)
-            {
+            if let Some(m) = manifest_document(file.source, doc, mcp_schema, &mut loader.findings) {
                 stack.inner.push(m);
             }
         }
@@ -356,11 +341,38 @@ fn unresolved_at(root: &Node, pointer: &str) -> bool {
         .is_some_and(|n| matches!(&n.value, Value::Scalar(s) if s.unresolved))
 }
 
-fn validate(schema: &Schema, doc: &Node, findings: &mut Vec<Diagnostic>) {
-    let json = doc.to_json();
-    findings.extend(schema.validate_except(doc, &json, "schema-violation", |v| {
-        unresolved_at(doc, &v.path)
-    }));
+/// Validates the stack's compose documents against the compose schema; a violation at a value
+/// that depends on an unresolved variable is left out (the value is unknown).
+pub fn validate_compose(stack: &Stack) -> Vec<Diagnostic> {
+    let Some(schema) = crate::schema::compose() else {
+        return Vec::new();
+    };
+    stack
+        .compose_documents
+        .iter()
+        .flat_map(|doc| {
+            schema.validate_except(doc, "schema-violation", |v| unresolved_at(doc, &v.path))
+        })
+        .collect()
+}
+
+/// The merged project of the compose documents, in order.
+fn project_of(documents: &[Node], base_dir: Option<PathBuf>) -> Option<Project> {
+    let (first, rest) = documents.split_first()?;
+    let mut project = if rest.is_empty() {
+        Project::from_root(first)
+    } else {
+        let merged = rest
+            .iter()
+            .fold(first.clone(), |base, doc| merge(base, doc.clone(), ""));
+        Project::from_root(&merged)
+    };
+    project.versions = documents
+        .iter()
+        .filter_map(|d| d.entry("version").map(|e| e.key.span))
+        .collect();
+    project.base_dir = base_dir;
+    Some(project)
 }
 
 /// Sequences that docker compose appends when merging files; other sequences are replaced.
@@ -450,8 +462,7 @@ fn manifest_document(
         return None;
     }
     if let Some(schema) = schema {
-        let json = doc.to_json();
-        findings.extend(schema.validate(&doc, &json, "schema-violation"));
+        findings.extend(schema.validate(&doc, "schema-violation"));
     }
     let kind = kind.map(|k| k.value.text).unwrap_or_default();
     Manifest::from_node(source, doc, &kind)

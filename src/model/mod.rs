@@ -67,6 +67,9 @@ pub struct Stack {
     /// The merged compose project, when the stack has compose files.
     pub outer: Option<Project>,
     pub inner: Vec<Manifest>,
+    /// The compose documents after interpolation, as written (before merging): the schema
+    /// is checked per document.
+    pub compose_documents: Vec<Node>,
 }
 
 impl Stack {

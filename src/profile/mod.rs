@@ -288,15 +288,14 @@ fn node_is_null(s: &yaml::Scalar) -> bool {
 }
 
 fn validate(tree: Node) -> Result<Loaded, Vec<Diagnostic>> {
-    let schema = Schema::compile(crate::schema::runtime::PROFILE)
+    let schema = Schema::embedded(crate::schema::runtime::PROFILE)
         .map_err(|e| vec![Diagnostic::error(CODE, e, None)])?;
-    let json = tree.to_json();
-    let mut errors = schema.validate(&tree, &json, CODE);
+    let mut errors = schema.validate(&tree, CODE);
     if !errors.is_empty() {
         sort_by_position(&mut errors);
         return Err(errors);
     }
-    let profile: Profile = serde_json::from_value(json).map_err(|e| {
+    let profile: Profile = serde_json::from_value(tree.to_json()).map_err(|e| {
         vec![Diagnostic::error(
             CODE,
             format!("profile does not fit its type: {e}"),

@@ -89,21 +89,35 @@ impl Templates {
     }
 }
 
+/// The templates compiled into an environment, independently of any profile, so this work
+/// can run while a profile loads.
+pub struct Prepared {
+    env: Environment<'static>,
+    /// Template name, name shown in messages, and source text, in load order.
+    sources: Vec<(String, String, String)>,
+    /// What stopped preparation: a message, or a template (by index) that does not compile.
+    failure: Option<(Option<usize>, String, Option<minijinja::Error>)>,
+}
+
 /// Builds the environment: strict undefined, YAML-friendly whitespace, and the YAML-safe
-/// formatter through which every interpolated value passes.
-fn environment(
-    templates: &Templates,
-    db: &mut SourceDb,
-) -> Result<(Environment<'static>, TemplateNames), Box<Diagnostic>> {
+/// formatter through which every interpolated value passes; then compiles every template.
+pub fn prepare(templates: &Templates) -> Prepared {
     let mut env = Environment::new();
+    let prepared = |failure| Prepared {
+        env: Environment::new(),
+        sources: Vec::new(),
+        failure: Some(failure),
+    };
     env.set_undefined_behavior(UndefinedBehavior::Strict);
     let syntax = SyntaxConfig::builder()
         .trim_blocks(true)
         .lstrip_blocks(true)
         .keep_trailing_newline(true)
-        .build()
-        .map_err(|e| Diagnostic::error(CODE, e.to_string(), None))?;
-    env.set_syntax(syntax);
+        .build();
+    match syntax {
+        Ok(syntax) => env.set_syntax(syntax),
+        Err(e) => return prepared((None, e.to_string(), None)),
+    }
     // Filters that mark a value as safe would let it skip the formatter: only macro output
     // and captured blocks (template text whose values were already formatted) stay safe.
     for filter in ["safe", "escape", "e", "tojson", "urlize"] {
@@ -123,21 +137,47 @@ fn environment(
         out.write_str(&text)
             .map_err(|e| minijinja::Error::new(minijinja::ErrorKind::WriteFailure, e.to_string()))
     });
-    let mut shown = Vec::new();
+    let mut sources = Vec::new();
     for (name, _) in EMBEDDED_TEMPLATES {
-        let (text, display) = templates
-            .source(name)
-            .map_err(|e| Diagnostic::error(CODE, e, None))?
-            .ok_or_else(|| {
-                Diagnostic::error(CODE, format!("template `{name}` is missing"), None)
-            })?;
-        shown.push(((*name).to_string(), display.clone()));
-        let id = db.add(display, text.clone());
+        let (text, display) = match templates.source(name) {
+            Ok(Some(found)) => found,
+            Ok(None) => return prepared((None, format!("template `{name}` is missing"), None)),
+            Err(e) => return prepared((None, e, None)),
+        };
+        sources.push(((*name).to_string(), display, text.clone()));
         if let Err(err) = env.add_template_owned((*name).to_string(), text) {
-            return Err(Box::new(template_error(&err, db, id)));
+            let index = sources.len() - 1;
+            return Prepared {
+                env,
+                sources,
+                failure: Some((Some(index), String::new(), Some(err))),
+            };
         }
     }
-    Ok((env, shown))
+    Prepared {
+        env,
+        sources,
+        failure: None,
+    }
+}
+
+/// Registers the templates in `db` (so errors point into them) and hands out the
+/// environment, or the diagnostic of what failed.
+fn environment(
+    prepared: Prepared,
+    db: &mut SourceDb,
+) -> Result<(Environment<'static>, TemplateNames), Box<Diagnostic>> {
+    let mut ids = Vec::new();
+    let mut shown = Vec::new();
+    for (name, display, text) in &prepared.sources {
+        ids.push(db.add(display.clone(), text.clone()));
+        shown.push((name.clone(), display.clone()));
+    }
+    match prepared.failure {
+        None => Ok((prepared.env, shown)),
+        Some((Some(index), _, Some(err))) => Err(Box::new(template_error(&err, db, ids[index]))),
+        Some((_, message, _)) => Err(Box::new(Diagnostic::error(CODE, message, None))),
+    }
 }
 
 /// A minijinja error as a diagnostic at the template's line (and byte range when known).
@@ -199,13 +239,34 @@ fn ser<T: Serialize>(value: &T) -> minijinja::Value {
     minijinja::Value::from(minijinja::value::Serde(value))
 }
 
-/// Renders every output file of `profile` in memory.
+/// Renders every output file of `profile` in memory and makes sure each parses as YAML.
 pub fn render(
     profile: &Profile,
     templates: &Templates,
     db: &mut SourceDb,
 ) -> Result<RenderedSet, Vec<Diagnostic>> {
-    let (env, shown) = environment(templates, db).map_err(|d| vec![*d])?;
+    let set = render_unverified(profile, templates, db)?;
+    verify_yaml(&set, db)?;
+    Ok(set)
+}
+
+/// Renders every output file of `profile` in memory without parsing the result; for callers
+/// that parse it next anyway (`check`, which reports broken YAML at the rendered line).
+pub fn render_unverified(
+    profile: &Profile,
+    templates: &Templates,
+    db: &mut SourceDb,
+) -> Result<RenderedSet, Vec<Diagnostic>> {
+    render_prepared(profile, prepare(templates), db)
+}
+
+/// Renders with templates prepared beforehand (see [`prepare`]), without parsing the result.
+pub fn render_prepared(
+    profile: &Profile,
+    prepared: Prepared,
+    db: &mut SourceDb,
+) -> Result<RenderedSet, Vec<Diagnostic>> {
+    let (env, shown) = environment(prepared, db).map_err(|d| vec![*d])?;
     let head = header(&profile.name);
     let dir = &profile.output.manifests_dir;
     let mut files = Vec::new();
@@ -260,7 +321,6 @@ pub fn render(
         manifests_dir: dir.clone(),
         files,
     };
-    verify_yaml(&set, db)?;
     Ok(set)
 }
 

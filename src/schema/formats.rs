@@ -219,7 +219,11 @@ mod tests {
             "a/b",
         ];
         let mut pairs = Vec::new();
-        for text in [super::super::PROFILE_SCHEMA, super::super::COMPOSE_SCHEMA] {
+        for text in [
+            super::super::PROFILE_SCHEMA,
+            super::super::COMPOSE_SCHEMA,
+            super::super::MCP_V1_SCHEMA,
+        ] {
             let schema: serde_json::Value =
                 serde_json::from_str(text).unwrap_or_else(|e| panic!("{e}"));
             collect(&schema, &mut pairs);

@@ -4,6 +4,7 @@
 //! through the subset validator in [`validate`]. Every violation becomes a diagnostic at the
 //! node its instance path designates; an unexpected key is reported at the key itself.
 
+pub mod compiled;
 mod formats;
 pub mod validate;
 
@@ -18,9 +19,9 @@ use crate::yaml::Node;
 /// The schemas as the binary reads them at runtime: `build.rs` strips annotations and
 /// minifies them (the constants above are the documented files, used by editors and tests).
 pub mod runtime {
-    pub const PROFILE: &str = include_str!(concat!(env!("OUT_DIR"), "/profile.schema.json"));
-    pub const COMPOSE: &str = include_str!(concat!(env!("OUT_DIR"), "/compose.schema.json"));
-    pub const MCP_V1: &str = include_str!(concat!(env!("OUT_DIR"), "/mcp-v1.schema.json"));
+    pub const PROFILE: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/profile.schema.json.bin"));
+    pub const COMPOSE: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/compose.schema.json.bin"));
+    pub const MCP_V1: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/mcp-v1.schema.json.bin"));
 }
 
 /// The profile schema, `schemas/profile.schema.json`.
@@ -33,6 +34,31 @@ pub const MCP_V1_SCHEMA: &str = include_str!("../../schemas/mcp-v1.schema.json")
 /// Whether `s` is an IPv4 or IPv6 network in CIDR notation (`10.0.0.0/24`, `fd00::/64`).
 pub fn is_cidr(s: &str) -> bool {
     crate::net::Cidr::parse(s).is_ok()
+}
+
+/// The embedded compose schema, decoded once per process.
+pub fn compose() -> Option<&'static Schema> {
+    static SCHEMA: std::sync::OnceLock<Option<Schema>> = std::sync::OnceLock::new();
+    SCHEMA
+        .get_or_init(|| Schema::embedded(runtime::COMPOSE).ok())
+        .as_ref()
+}
+
+/// The embedded mcp/v1 schema, decoded once per process.
+pub fn mcp_v1() -> Option<&'static Schema> {
+    static SCHEMA: std::sync::OnceLock<Option<Schema>> = std::sync::OnceLock::new();
+    SCHEMA
+        .get_or_init(|| Schema::embedded(runtime::MCP_V1).ok())
+        .as_ref()
+}
+
+/// Decodes the stack schemas on another thread, so that they are ready when loading needs
+/// them (a cold process otherwise waits for them after rendering a profile).
+pub fn prefetch() {
+    std::thread::spawn(|| {
+        compose();
+        mcp_v1();
+    });
 }
 
 /// A schema ready to validate documents.
@@ -50,33 +76,39 @@ impl Schema {
         Ok(Self { validator })
     }
 
+    /// Loads a schema compiled by `build.rs` (see [`runtime`]).
+    pub fn embedded(encoded: &[u8]) -> Result<Self, String> {
+        Ok(Self {
+            validator: Validator::from_encoded(encoded)?,
+        })
+    }
+
     pub fn validator(&self) -> &Validator {
         &self.validator
     }
 
-    /// Validates `instance` (the JSON form of `node`) and returns every violation.
-    pub fn validate(&self, node: &Node, instance: &Json, code: &'static str) -> Vec<Diagnostic> {
-        self.validate_except(node, instance, code, |_| false)
+    /// Validates `node` and returns every violation.
+    pub fn validate(&self, node: &Node, code: &'static str) -> Vec<Diagnostic> {
+        self.validate_except(node, code, |_| false)
     }
 
     /// Like [`Schema::validate`], leaving out the violations `skip` selects.
     pub fn validate_except(
         &self,
         node: &Node,
-        instance: &Json,
         code: &'static str,
         skip: impl Fn(&Violation) -> bool,
     ) -> Vec<Diagnostic> {
         self.validator
-            .validate(instance)
+            .validate(node)
             .iter()
             .filter(|v| !skip(v))
-            .map(|v| to_diagnostic(node, instance, v, code))
+            .map(|v| to_diagnostic(node, v, code))
             .collect()
     }
 }
 
-fn to_diagnostic(root: &Node, instance: &Json, v: &Violation, code: &'static str) -> Diagnostic {
+fn to_diagnostic(root: &Node, v: &Violation, code: &'static str) -> Diagnostic {
     let (pointer, at_key) = match &v.kind {
         Kind::UnknownKey { key } => (format!("{}/{}", v.path, escape_pointer(key)), true),
         _ => (v.path.clone(), false),
@@ -85,10 +117,12 @@ fn to_diagnostic(root: &Node, instance: &Json, v: &Violation, code: &'static str
         .at_pointer(&pointer, at_key)
         .or_else(|| root.at_pointer(&v.path, false))
         .unwrap_or(root);
-    let value = instance.pointer(&v.path).unwrap_or(&Json::Null);
+    let value = root
+        .at_pointer(&v.path, false)
+        .map_or(Json::Null, Node::to_json);
     Diagnostic::error(
         code,
-        message(v, value, &display_path(&v.path)),
+        message(v, &value, &display_path(&v.path)),
         Some(node.span),
     )
 }
@@ -215,6 +249,29 @@ mod tests {
         );
         assert_eq!(display_path("/a~1b"), "a/b");
         assert_eq!(display_path(""), "");
+    }
+
+    /// The compiled, encoded schemas decode to what compiling the documents gives.
+    #[test]
+    fn encoded_schemas_round_trip() {
+        for (text, encoded) in [
+            (PROFILE_SCHEMA, runtime::PROFILE),
+            (MCP_V1_SCHEMA, runtime::MCP_V1),
+            (COMPOSE_SCHEMA, runtime::COMPOSE),
+        ] {
+            let json: Json = serde_json::from_str(text).unwrap_or_else(|e| panic!("{e}"));
+            let direct = compiled::compile(&json).unwrap_or_else(|e| panic!("{e}"));
+            assert_eq!(
+                compiled::decode(&compiled::encode(&direct)),
+                Ok(direct.clone())
+            );
+            let embedded = compiled::decode(encoded).unwrap_or_else(|e| panic!("{e}"));
+            assert_eq!(embedded.nodes.len(), direct.nodes.len());
+            assert!(
+                compiled::decode(&encoded[..encoded.len() / 2]).is_err(),
+                "a truncated encoding is refused"
+            );
+        }
     }
 
     /// Every keyword our schemas use is one the validator implements.

@@ -1,8 +1,8 @@
 //! A validator for the subset of JSON Schema (draft 2020-12) that this project's own schemas
-//! use. It interprets the schema document directly, so there is no compile step beyond the
-//! few regular expressions, and a whole process stays within its time budget (the `jsonschema`
-//! crate spends 3.6–5 ms building its meta-schema validator on a cold start). The tests run the
-//! same documents through `jsonschema` and require the same verdicts.
+//! use, over a schema compiled into an arena ([`compiled`]), ahead of time for the embedded
+//! schemas. A whole process thus stays within its time budget (the `jsonschema` crate spends
+//! 3.6–5 ms building its meta-schema validator on a cold start). The tests run the same
+//! documents through `jsonschema` and require the same verdicts.
 //!
 //! Supported: `type`, `enum`, `const`, `$ref` (local `#/...` pointers), `allOf`, `anyOf`,
 //! `oneOf`, `not`, `if`/`then`/`else`, `properties`, `patternProperties`,
@@ -17,7 +17,146 @@ use std::sync::OnceLock;
 use regex::Regex;
 use serde_json::{Map, Value as Json};
 
+use super::compiled::{self, Compiled, SchemaNode};
 use super::formats;
+use crate::yaml::{self, Node, Resolved};
+
+/// The JSON type of an instance value.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum InstanceKind {
+    Null,
+    Bool,
+    Number,
+    String,
+    Array,
+    Object,
+}
+
+/// A document the validator can read: JSON values, or spanned YAML nodes directly (which
+/// spares converting a large compose file to JSON first).
+pub trait Instance: Sized {
+    fn kind(&self) -> InstanceKind;
+    fn as_str(&self) -> Option<&str>;
+    fn as_f64(&self) -> Option<f64>;
+    fn is_integer(&self) -> bool;
+    /// The items of an array (empty otherwise).
+    fn items(&self) -> &[Self];
+    /// Calls `f` with each key and value of an object.
+    fn each_entry(&self, f: &mut dyn FnMut(&str, &Self));
+    fn has_key(&self, key: &str) -> bool;
+    fn entry_count(&self) -> usize;
+    fn to_value(&self) -> Json;
+}
+
+impl Instance for Json {
+    fn kind(&self) -> InstanceKind {
+        match self {
+            Json::Null => InstanceKind::Null,
+            Json::Bool(_) => InstanceKind::Bool,
+            Json::Number(_) => InstanceKind::Number,
+            Json::String(_) => InstanceKind::String,
+            Json::Array(_) => InstanceKind::Array,
+            Json::Object(_) => InstanceKind::Object,
+        }
+    }
+    fn as_str(&self) -> Option<&str> {
+        Json::as_str(self)
+    }
+    fn as_f64(&self) -> Option<f64> {
+        Json::as_f64(self)
+    }
+    fn is_integer(&self) -> bool {
+        match self {
+            Json::Number(n) => {
+                n.is_i64() || n.is_u64() || n.as_f64().is_some_and(|f| f.fract() == 0.0)
+            }
+            _ => false,
+        }
+    }
+    fn items(&self) -> &[Self] {
+        match self {
+            Json::Array(items) => items,
+            _ => &[],
+        }
+    }
+    fn each_entry(&self, f: &mut dyn FnMut(&str, &Self)) {
+        if let Json::Object(map) = self {
+            for (k, v) in map {
+                f(k, v);
+            }
+        }
+    }
+    fn has_key(&self, key: &str) -> bool {
+        self.as_object().is_some_and(|m| m.contains_key(key))
+    }
+    fn entry_count(&self) -> usize {
+        self.as_object().map_or(0, Map::len)
+    }
+    fn to_value(&self) -> Json {
+        self.clone()
+    }
+}
+
+impl Instance for Node {
+    fn kind(&self) -> InstanceKind {
+        match &self.value {
+            yaml::Value::Seq(_) => InstanceKind::Array,
+            yaml::Value::Map(_) => InstanceKind::Object,
+            yaml::Value::Scalar(s) => match s.resolve_kind() {
+                Resolved::Null => InstanceKind::Null,
+                Resolved::Bool(_) => InstanceKind::Bool,
+                Resolved::Int(_) | Resolved::Float(_) => InstanceKind::Number,
+                Resolved::Str(_) => InstanceKind::String,
+            },
+        }
+    }
+    fn as_str(&self) -> Option<&str> {
+        match &self.value {
+            yaml::Value::Scalar(s) if matches!(s.resolve_kind(), Resolved::Str(_)) => Some(&s.text),
+            _ => None,
+        }
+    }
+    fn as_f64(&self) -> Option<f64> {
+        match &self.value {
+            yaml::Value::Scalar(s) => match s.resolve_kind() {
+                Resolved::Int(i) => Some(i as f64),
+                Resolved::Float(f) => Some(f),
+                _ => None,
+            },
+            _ => None,
+        }
+    }
+    fn is_integer(&self) -> bool {
+        match &self.value {
+            yaml::Value::Scalar(s) => match s.resolve_kind() {
+                Resolved::Int(_) => true,
+                Resolved::Float(f) => f.is_finite() && f.fract() == 0.0,
+                _ => false,
+            },
+            _ => false,
+        }
+    }
+    fn items(&self) -> &[Self] {
+        self.as_seq().unwrap_or(&[])
+    }
+    fn each_entry(&self, f: &mut dyn FnMut(&str, &Self)) {
+        for e in self.as_map().unwrap_or(&[]) {
+            match &e.key.value {
+                yaml::Value::Scalar(k) => f(&k.text, &e.value),
+                _ => f(&e.key.to_json().to_string(), &e.value),
+            }
+        }
+    }
+    fn has_key(&self, key: &str) -> bool {
+        self.entry(key).is_some()
+    }
+    fn entry_count(&self) -> usize {
+        self.as_map().map_or(0, <[yaml::Entry]>::len)
+    }
+    fn to_value(&self) -> Json {
+        self.to_json()
+    }
+}
 
 /// What is wrong with an instance, at `path` (a JSON pointer into the instance).
 #[derive(Clone, Debug, PartialEq)]
@@ -173,16 +312,35 @@ impl Pattern {
 }
 
 pub struct Validator {
-    root: Json,
+    compiled: Compiled,
     patterns: HashMap<String, Pattern>,
 }
 
 impl Validator {
-    /// Prepares `root`: indexes every `pattern` and `patternProperties` key.
+    /// Compiles a schema document.
     pub fn new(root: Json) -> Result<Self, String> {
+        Ok(Self::from_compiled(compiled::compile(&root)?))
+    }
+
+    /// A schema compiled ahead of time (see `build.rs`).
+    pub fn from_encoded(bytes: &[u8]) -> Result<Self, String> {
+        Ok(Self::from_compiled(compiled::decode(bytes)?))
+    }
+
+    fn from_compiled(compiled: Compiled) -> Self {
         let mut patterns = HashMap::new();
-        collect_patterns(&root, &mut patterns);
-        Ok(Self { root, patterns })
+        for n in &compiled.nodes {
+            let sources = n
+                .pattern
+                .iter()
+                .chain(n.pattern_properties.iter().map(|(p, _)| p));
+            for source in sources {
+                patterns
+                    .entry(source.clone())
+                    .or_insert_with(|| Pattern::new(source));
+            }
+        }
+        Self { compiled, patterns }
     }
 
     /// Compiles every pattern now and names those that are not valid regular expressions.
@@ -194,57 +352,45 @@ impl Validator {
             .collect()
     }
 
-    pub fn root(&self) -> &Json {
-        &self.root
-    }
-
-    pub fn validate(&self, instance: &Json) -> Vec<Violation> {
+    pub fn validate<I: Instance>(&self, instance: &I) -> Vec<Violation> {
         let mut out = Vec::new();
         let mut path = String::new();
-        self.node(&self.root, instance, &mut path, &mut out);
+        self.node(self.compiled.root, instance, &mut path, &mut out);
         out
     }
 
-    pub fn is_valid(&self, instance: &Json) -> bool {
+    pub fn is_valid<I: Instance>(&self, instance: &I) -> bool {
         self.validate(instance).is_empty()
     }
 
-    fn resolve<'a>(&'a self, reference: &str) -> Option<&'a Json> {
-        let pointer = reference.strip_prefix('#')?;
-        self.root.pointer(pointer)
-    }
-
-    fn node(&self, schema: &Json, inst: &Json, path: &mut String, out: &mut Vec<Violation>) {
-        let obj = match schema {
-            Json::Bool(true) => return,
-            Json::Bool(false) => {
+    fn node<I: Instance>(&self, index: u32, inst: &I, path: &mut String, out: &mut Vec<Violation>) {
+        let Some(n) = self.compiled.nodes.get(index as usize) else {
+            return;
+        };
+        match n.boolean {
+            Some(true) => return,
+            Some(false) => {
                 push(out, path, Kind::False);
                 return;
             }
-            Json::Object(obj) => obj,
-            _ => return,
-        };
-        if let Some(target) = obj
-            .get("$ref")
-            .and_then(Json::as_str)
-            .and_then(|r| self.resolve(r))
-        {
+            None => {}
+        }
+        if let Some(target) = n.reference {
             self.node(target, inst, path, out);
         }
-        if let Some(types) = obj.get("type") {
-            let expected: Vec<&str> = match types {
-                Json::String(t) => vec![t.as_str()],
-                Json::Array(ts) => ts.iter().filter_map(Json::as_str).collect(),
-                _ => Vec::new(),
-            };
-            if !expected.is_empty() && !expected.iter().any(|t| has_type(inst, t)) {
-                let expected = expected.iter().map(|t| (*t).to_string()).collect();
-                push(out, path, Kind::Type { expected });
-                return;
-            }
+        if !n.types.is_empty() && !n.types.iter().any(|t| has_type(inst, t)) {
+            push(
+                out,
+                path,
+                Kind::Type {
+                    expected: n.types.clone(),
+                },
+            );
+            return;
         }
-        if let Some(options) = obj.get("enum").and_then(Json::as_array) {
-            if !options.iter().any(|o| json_eq(o, inst)) {
+        if let Some(options) = &n.enum_values {
+            let value = inst.to_value();
+            if !options.iter().any(|o| json_eq(o, &value)) {
                 push(
                     out,
                     path,
@@ -254,8 +400,8 @@ impl Validator {
                 );
             }
         }
-        if let Some(expected) = obj.get("const") {
-            if !json_eq(expected, inst) {
+        if let Some(expected) = &n.const_value {
+            if !json_eq(expected, &inst.to_value()) {
                 push(
                     out,
                     path,
@@ -265,35 +411,33 @@ impl Validator {
                 );
             }
         }
-        self.combinators(obj, inst, path, out);
-        match inst {
-            Json::String(s) => self.string(obj, s, path, out),
-            Json::Number(_) => number(obj, inst, path, out),
-            Json::Array(items) => self.array(obj, items, path, out),
-            Json::Object(map) => self.object(obj, map, path, out),
+        self.combinators(n, inst, path, out);
+        match inst.kind() {
+            InstanceKind::String => self.string(n, inst.as_str().unwrap_or_default(), path, out),
+            InstanceKind::Number => number(n, inst, path, out),
+            InstanceKind::Array => self.array(n, inst.items(), path, out),
+            InstanceKind::Object => self.object(n, inst, path, out),
             _ => {}
         }
     }
 
-    fn combinators(
+    fn combinators<I: Instance>(
         &self,
-        obj: &Map<String, Json>,
-        inst: &Json,
+        n: &SchemaNode,
+        inst: &I,
         path: &mut String,
         out: &mut Vec<Violation>,
     ) {
-        if let Some(all) = obj.get("allOf").and_then(Json::as_array) {
-            for s in all {
-                self.node(s, inst, path, out);
-            }
+        for &s in &n.all_of {
+            self.node(s, inst, path, out);
         }
-        for (keyword, exactly_one) in [("anyOf", false), ("oneOf", true)] {
-            let Some(branches) = obj.get(keyword).and_then(Json::as_array) else {
+        for (branches, exactly_one) in [(&n.any_of, false), (&n.one_of, true)] {
+            if branches.is_empty() {
                 continue;
-            };
+            }
             let results: Vec<Vec<Violation>> = branches
                 .iter()
-                .map(|b| {
+                .map(|&b| {
                     let mut errs = Vec::new();
                     self.node(b, inst, &mut path.clone(), &mut errs);
                     errs
@@ -306,85 +450,85 @@ impl Validator {
                 push(out, path, Kind::MoreThanOne);
             }
         }
-        if let Some(not) = obj.get("not") {
+        if let Some(not) = n.not {
             let mut errs = Vec::new();
             self.node(not, inst, &mut path.clone(), &mut errs);
             if errs.is_empty() {
                 push(out, path, Kind::Not);
             }
         }
-        if let Some(cond) = obj.get("if") {
+        if let Some(cond) = n.if_ {
             let mut errs = Vec::new();
             self.node(cond, inst, &mut path.clone(), &mut errs);
-            let next = if errs.is_empty() {
-                obj.get("then")
-            } else {
-                obj.get("else")
-            };
+            let next = if errs.is_empty() { n.then_ } else { n.else_ };
             if let Some(next) = next {
                 self.node(next, inst, path, out);
             }
         }
     }
 
-    fn string(&self, obj: &Map<String, Json>, s: &str, path: &str, out: &mut Vec<Violation>) {
-        let len = s.chars().count() as u64;
-        if let Some(limit) = obj.get("minLength").and_then(Json::as_u64) {
-            if len < limit {
+    fn string(&self, n: &SchemaNode, s: &str, path: &str, out: &mut Vec<Violation>) {
+        if n.min_length.is_some() || n.max_length.is_some() {
+            let len = s.chars().count() as u64;
+            if let Some(limit) = n.min_length.filter(|&l| len < l) {
                 push(out, path, Kind::MinLength { limit });
             }
-        }
-        if let Some(limit) = obj.get("maxLength").and_then(Json::as_u64) {
-            if len > limit {
+            if let Some(limit) = n.max_length.filter(|&l| len > l) {
                 push(out, path, Kind::MaxLength { limit });
             }
         }
-        let format = obj.get("format").and_then(Json::as_str);
-        if let Some(format) = format {
+        if let Some(format) = &n.format {
             if !formats::check(format, s) {
-                let format = format.to_string();
-                push(out, path, Kind::Format { format });
+                push(
+                    out,
+                    path,
+                    Kind::Format {
+                        format: format.clone(),
+                    },
+                );
             }
         }
         // A format implemented in code states the same rule as the node's `pattern` (which is
         // there for editors); a test checks that the two agree.
-        let pattern_is_format = format.is_some_and(formats::is_known);
-        if let Some(pattern) = obj.get("pattern").and_then(Json::as_str) {
+        let pattern_is_format = n.format.as_deref().is_some_and(formats::is_known);
+        if let Some(pattern) = &n.pattern {
             if !pattern_is_format && self.patterns.get(pattern).is_some_and(|p| !p.is_match(s)) {
-                let pattern = pattern.to_string();
-                push(out, path, Kind::Pattern { pattern });
+                push(
+                    out,
+                    path,
+                    Kind::Pattern {
+                        pattern: pattern.clone(),
+                    },
+                );
             }
         }
     }
 
-    fn array(
+    fn array<I: Instance>(
         &self,
-        obj: &Map<String, Json>,
-        items: &[Json],
+        n: &SchemaNode,
+        items: &[I],
         path: &mut String,
         out: &mut Vec<Violation>,
     ) {
         let len = items.len() as u64;
-        if let Some(limit) = obj.get("minItems").and_then(Json::as_u64) {
-            if len < limit {
-                push(out, path, Kind::MinItems { limit });
-            }
+        if let Some(limit) = n.min_items.filter(|&l| len < l) {
+            push(out, path, Kind::MinItems { limit });
         }
-        if let Some(limit) = obj.get("maxItems").and_then(Json::as_u64) {
-            if len > limit {
-                push(out, path, Kind::MaxItems { limit });
-            }
+        if let Some(limit) = n.max_items.filter(|&l| len > l) {
+            push(out, path, Kind::MaxItems { limit });
         }
-        if obj.get("uniqueItems") == Some(&Json::Bool(true)) {
-            let duplicate = items
+        if n.unique_items {
+            let values: Vec<Json> = items.iter().map(Instance::to_value).collect();
+            let duplicate = values
                 .iter()
                 .enumerate()
-                .any(|(i, a)| items[..i].iter().any(|b| json_eq(a, b)));
+                .any(|(i, a)| values[..i].iter().any(|b| json_eq(a, b)));
             if duplicate {
                 push(out, path, Kind::UniqueItems);
             }
         }
-        if let Some(item_schema) = obj.get("items") {
+        if let Some(item_schema) = n.items {
             for (i, item) in items.iter().enumerate() {
                 let len = path.len();
                 path.push('/');
@@ -395,85 +539,78 @@ impl Validator {
         }
     }
 
-    fn object(
+    fn object<I: Instance>(
         &self,
-        obj: &Map<String, Json>,
-        map: &Map<String, Json>,
+        n: &SchemaNode,
+        map: &I,
         path: &mut String,
         out: &mut Vec<Violation>,
     ) {
-        let count = map.len() as u64;
-        if let Some(limit) = obj.get("minProperties").and_then(Json::as_u64) {
-            if count < limit {
-                push(out, path, Kind::MinProperties { limit });
+        let count = map.entry_count() as u64;
+        if let Some(limit) = n.min_properties.filter(|&l| count < l) {
+            push(out, path, Kind::MinProperties { limit });
+        }
+        if let Some(limit) = n.max_properties.filter(|&l| count > l) {
+            push(out, path, Kind::MaxProperties { limit });
+        }
+        for key in &n.required {
+            if !map.has_key(key) {
+                push(out, path, Kind::Required { key: key.clone() });
             }
         }
-        if let Some(limit) = obj.get("maxProperties").and_then(Json::as_u64) {
-            if count > limit {
-                push(out, path, Kind::MaxProperties { limit });
-            }
-        }
-        if let Some(required) = obj.get("required").and_then(Json::as_array) {
-            for key in required.iter().filter_map(Json::as_str) {
-                if !map.contains_key(key) {
-                    push(
-                        out,
-                        path,
-                        Kind::Required {
-                            key: key.to_string(),
-                        },
-                    );
-                }
-            }
-        }
-        let properties = obj.get("properties").and_then(Json::as_object);
-        let pattern_properties = obj.get("patternProperties").and_then(Json::as_object);
-        let additional = obj.get("additionalProperties");
-        let names = obj.get("propertyNames");
-        for (key, value) in map {
+        let additional_false = n
+            .additional
+            .and_then(|a| self.compiled.nodes.get(a as usize))
+            .is_some_and(|a| a.boolean == Some(false));
+        map.each_entry(&mut |key, value| {
             let len = path.len();
             path.push('/');
-            path.push_str(&key.replace('~', "~0").replace('/', "~1"));
-            if let Some(names) = names {
-                let mut errs = Vec::new();
+            if key.contains(['~', '/']) {
+                path.push_str(&key.replace('~', "~0").replace('/', "~1"));
+            } else {
+                path.push_str(key);
+            }
+            if let Some(names) = n.property_names {
                 self.node(
                     names,
-                    &Json::String(key.clone()),
+                    &Json::String(key.to_string()),
                     &mut path.clone(),
-                    &mut errs,
+                    out,
                 );
-                out.extend(errs);
             }
             let mut matched = false;
-            if let Some(s) = properties.and_then(|p| p.get(key)) {
+            if let Some(s) = n.property(key) {
                 matched = true;
                 self.node(s, value, path, out);
             }
-            if let Some(pp) = pattern_properties {
-                for (pattern, s) in pp {
-                    if self
-                        .patterns
-                        .get(pattern)
-                        .is_some_and(|re| re.is_match(key))
-                    {
-                        matched = true;
-                        self.node(s, value, path, out);
-                    }
+            for (pattern, s) in &n.pattern_properties {
+                if self
+                    .patterns
+                    .get(pattern)
+                    .is_some_and(|re| re.is_match(key))
+                {
+                    matched = true;
+                    self.node(*s, value, path, out);
                 }
             }
             if !matched {
-                match additional {
-                    Some(Json::Bool(false)) => {
-                        path.truncate(len);
-                        push(out, path, Kind::UnknownKey { key: key.clone() });
-                        continue;
-                    }
-                    Some(s @ Json::Object(_)) => self.node(s, value, path, out),
-                    _ => {}
+                if additional_false {
+                    path.truncate(len);
+                    push(
+                        out,
+                        path,
+                        Kind::UnknownKey {
+                            key: key.to_string(),
+                        },
+                    );
+                    return;
+                }
+                if let Some(a) = n.additional {
+                    self.node(a, value, path, out);
                 }
             }
             path.truncate(len);
-        }
+        });
     }
 }
 
@@ -505,78 +642,63 @@ fn best_branch(results: Vec<Vec<Violation>>, path: &str) -> Vec<Violation> {
     }
 }
 
-fn number(obj: &Map<String, Json>, inst: &Json, path: &str, out: &mut Vec<Violation>) {
+fn number<I: Instance>(n: &SchemaNode, inst: &I, path: &str, out: &mut Vec<Violation>) {
     let Some(v) = inst.as_f64() else {
         return;
     };
-    let bound = |key: &str| {
-        obj.get(key)
-            .and_then(|l| l.as_f64().map(|f| (l.clone(), f)))
-    };
-    if let Some((limit, l)) = bound("minimum") {
-        if v < l {
-            push(
-                out,
-                path,
-                Kind::Minimum {
-                    limit,
-                    exclusive: false,
-                },
-            );
-        }
+    let bound = |b: &Option<Json>| b.as_ref().and_then(|l| l.as_f64().map(|f| (l.clone(), f)));
+    if let Some((limit, l)) = bound(&n.minimum).filter(|(_, l)| v < *l) {
+        let _ = l;
+        push(
+            out,
+            path,
+            Kind::Minimum {
+                limit,
+                exclusive: false,
+            },
+        );
     }
-    if let Some((limit, l)) = bound("exclusiveMinimum") {
-        if v <= l {
-            push(
-                out,
-                path,
-                Kind::Minimum {
-                    limit,
-                    exclusive: true,
-                },
-            );
-        }
+    if let Some((limit, _)) = bound(&n.exclusive_minimum).filter(|(_, l)| v <= *l) {
+        push(
+            out,
+            path,
+            Kind::Minimum {
+                limit,
+                exclusive: true,
+            },
+        );
     }
-    if let Some((limit, l)) = bound("maximum") {
-        if v > l {
-            push(
-                out,
-                path,
-                Kind::Maximum {
-                    limit,
-                    exclusive: false,
-                },
-            );
-        }
+    if let Some((limit, _)) = bound(&n.maximum).filter(|(_, l)| v > *l) {
+        push(
+            out,
+            path,
+            Kind::Maximum {
+                limit,
+                exclusive: false,
+            },
+        );
     }
-    if let Some((limit, l)) = bound("exclusiveMaximum") {
-        if v >= l {
-            push(
-                out,
-                path,
-                Kind::Maximum {
-                    limit,
-                    exclusive: true,
-                },
-            );
-        }
+    if let Some((limit, _)) = bound(&n.exclusive_maximum).filter(|(_, l)| v >= *l) {
+        push(
+            out,
+            path,
+            Kind::Maximum {
+                limit,
+                exclusive: true,
+            },
+        );
     }
 }
 
-fn has_type(inst: &Json, t: &str) -> bool {
-    match t {
-        "null" => inst.is_null(),
-        "boolean" => inst.is_boolean(),
-        "object" => inst.is_object(),
-        "array" => inst.is_array(),
-        "string" => inst.is_string(),
-        "number" => inst.is_number(),
-        "integer" => match inst {
-            Json::Number(n) => {
-                n.is_i64() || n.is_u64() || n.as_f64().is_some_and(|f| f.fract() == 0.0)
-            }
-            _ => false,
-        },
+fn has_type<I: Instance>(inst: &I, t: &str) -> bool {
+    match (t, inst.kind()) {
+        ("null", InstanceKind::Null)
+        | ("boolean", InstanceKind::Bool)
+        | ("object", InstanceKind::Object)
+        | ("array", InstanceKind::Array)
+        | ("string", InstanceKind::String)
+        | ("number", InstanceKind::Number) => true,
+        ("integer", InstanceKind::Number) => inst.is_integer(),
         _ => false,
     }
 }
@@ -594,35 +716,6 @@ fn json_eq(a: &Json, b: &Json) -> bool {
                     .all(|(k, v)| y.get(k).is_some_and(|w| json_eq(v, w)))
         }
         _ => a == b,
-    }
-}
-
-fn collect_patterns(schema: &Json, out: &mut HashMap<String, Pattern>) {
-    match schema {
-        Json::Object(obj) => {
-            let sources = obj.get("pattern").and_then(Json::as_str).into_iter().chain(
-                obj.get("patternProperties")
-                    .and_then(Json::as_object)
-                    .into_iter()
-                    .flat_map(|pp| pp.keys().map(String::as_str)),
-            );
-            for source in sources {
-                out.entry(source.to_string())
-                    .or_insert_with(|| Pattern::new(source));
-            }
-            for (key, value) in obj {
-                // `enum`/`const`/`default` values are data, not schemas.
-                if !matches!(key.as_str(), "enum" | "const" | "default" | "examples") {
-                    collect_patterns(value, out);
-                }
-            }
-        }
-        Json::Array(items) => {
-            for item in items {
-                collect_patterns(item, out);
-            }
-        }
-        _ => {}
     }
 }
 

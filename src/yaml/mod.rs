@@ -66,6 +66,24 @@ impl Scalar {
         }
     }
 
+    /// Like [`Scalar::resolve`] without copying the text: a string resolves to
+    /// `Resolved::Str` holding an empty string (use `text`).
+    pub fn resolve_kind(&self) -> Resolved {
+        let is_str = match (&self.tag, self.style) {
+            (Some(tag), _) if tag == "tag:yaml.org,2002:str" => true,
+            (Some(tag), _) if tag.starts_with(CORE_TAG_PREFIX) => false,
+            (_, Style::Plain) => false,
+            _ => true,
+        };
+        if is_str {
+            return Resolved::Str(String::new());
+        }
+        match &self.tag {
+            Some(tag) if tag == "tag:yaml.org,2002:null" => Resolved::Null,
+            _ => resolve_plain_kind(&self.text),
+        }
+    }
+
     /// The scalar's text when it resolves to a string, a number or a boolean (as written).
     pub fn as_text(&self) -> Option<&str> {
         match self.resolve() {
@@ -76,6 +94,14 @@ impl Scalar {
 }
 
 fn resolve_plain(text: &str) -> Resolved {
+    match resolve_plain_kind(text) {
+        Resolved::Str(_) => Resolved::Str(text.to_string()),
+        other => other,
+    }
+}
+
+/// The core-schema type of a plain scalar; a string comes back as an empty `Str`.
+fn resolve_plain_kind(text: &str) -> Resolved {
     match text {
         "" | "~" | "null" | "Null" | "NULL" => return Resolved::Null,
         "true" | "True" | "TRUE" => return Resolved::Bool(true),
@@ -95,7 +121,7 @@ fn resolve_plain(text: &str) -> Resolved {
             return Resolved::Float(f);
         }
     }
-    Resolved::Str(text.to_string())
+    Resolved::Str(String::new())
 }
 
 fn parse_int(text: &str) -> Option<i64> {

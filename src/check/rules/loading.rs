@@ -2,7 +2,7 @@
 //! interpolation, manifest identification); they are declared here so they can be listed,
 //! explained, configured and suppressed like every other rule.
 
-use crate::check::{Rule, RuleMeta, declare_rule};
+use crate::check::{Context, Findings, Rule, RuleMeta, declare_rule};
 
 declare_rule! {
     /// ## What it does
@@ -133,8 +133,23 @@ macro_rules! loading_rule {
 loading_rule!(
     YamlSyntax,
     DuplicateKey,
-    SchemaViolation,
     UnknownManifestKind,
     UnresolvedVariable,
     UnusedSuppression
 );
+
+/// Compose documents are validated here (manifests while loading, as their kind decides the
+/// schema). On a large file this is the most expensive rule, so it runs beside the others.
+impl Rule for SchemaViolation {
+    fn meta(&self) -> &'static RuleMeta {
+        &Self::META
+    }
+
+    fn runs_apart(&self) -> bool {
+        true
+    }
+
+    fn check(&self, cx: &Context<'_>, out: &mut Findings) {
+        out.extend(crate::model::load::validate_compose(cx.stack));
+    }
+}
