@@ -78,8 +78,10 @@ def main():
     with tempfile.TemporaryDirectory() as tmp:
         for n in (1000, 10000):
             generate(os.path.join(tmp, f"compose-{n}.yaml"), n)
+        subprocess.run([BIN, "render", "--out", os.path.join(tmp, "default")], check=True, stderr=subprocess.DEVNULL)
         cases = {
-            "check default (rendered in memory)": ["check"],
+            "check default stack (rendered files)": ["check", os.path.join(tmp, "default")],
+            "check default (render + check)": ["check"],
             "check 1,000 services": ["check", os.path.join(tmp, "compose-1000.yaml")],
             "check 10,000 services": ["check", os.path.join(tmp, "compose-10000.yaml")],
             "render default (write)": ["render", "--out", os.path.join(tmp, "out")],
