@@ -542,7 +542,8 @@ fn depends_on(node: Option<&Node>) -> Vec<Dependency> {
     }
 }
 
-fn healthcheck(node: &Node) -> Healthcheck {
+/// A `healthcheck` mapping (compose services and mcp/v1 containers share the fields).
+pub(crate) fn healthcheck(node: &Node) -> Healthcheck {
     let durations = ["interval", "timeout", "start_period", "start_interval"]
         .iter()
         .filter_map(|k| node.get(k).and_then(text).map(|t| ((*k).to_string(), t)))

@@ -208,21 +208,7 @@ fn container(name: &Spanned<String>, metadata: &Node, spec: &Node) -> Container 
                 .collect()
         })
         .unwrap_or_default();
-    let healthcheck = spec.get("healthcheck").map(|h| {
-        let durations = ["interval", "timeout", "start_period", "start_interval"]
-            .iter()
-            .filter_map(|k| h.get(k).and_then(text).map(|t| ((*k).to_string(), t)))
-            .collect();
-        Healthcheck {
-            span: h.span,
-            disabled: h
-                .get("disable")
-                .and_then(text)
-                .is_some_and(|t| t.value.text == "true"),
-            test: list(h.get("test")),
-            durations,
-        }
-    });
+    let healthcheck = spec.get("healthcheck").map(super::compose::healthcheck);
     let has_limits = spec
         .get("resources")
         .and_then(|r| r.get("limits"))

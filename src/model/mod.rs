@@ -79,6 +79,24 @@ impl Stack {
             .filter_map(|m| m.container().map(|c| (m, c)))
     }
 
+    /// Names of the inner networks (`MCPNetwork`s).
+    pub fn inner_network_names(&self) -> std::collections::HashSet<&str> {
+        self.inner_names(|k| matches!(k, ManifestKind::Network(_)))
+    }
+
+    /// Names of the inner secrets (`MCPSecret`s).
+    pub fn inner_secret_names(&self) -> std::collections::HashSet<&str> {
+        self.inner_names(|k| matches!(k, ManifestKind::Secret(_)))
+    }
+
+    fn inner_names(&self, kind: impl Fn(&ManifestKind) -> bool) -> std::collections::HashSet<&str> {
+        self.inner
+            .iter()
+            .filter(|m| kind(&m.kind))
+            .map(|m| m.name.value.as_str())
+            .collect()
+    }
+
     pub fn services(&self) -> impl Iterator<Item = &Service> {
         self.outer.iter().flat_map(|p| p.services.iter())
     }

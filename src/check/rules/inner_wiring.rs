@@ -3,7 +3,6 @@
 use std::collections::HashSet;
 
 use crate::check::{Context, Findings, Rule, RuleMeta, declare_rule};
-use crate::model::ManifestKind;
 use crate::model::dind::daemons;
 
 declare_rule! {
@@ -99,13 +98,7 @@ impl Rule for InnerNetworkIsOuter {
             return;
         };
         let outer: HashSet<&str> = project.networks.iter().map(|n| n.name.as_str()).collect();
-        let inner: HashSet<&str> = cx
-            .stack
-            .inner
-            .iter()
-            .filter(|m| matches!(m.kind, ManifestKind::Network(_)))
-            .map(|m| m.name.value.as_str())
-            .collect();
+        let inner = cx.stack.inner_network_names();
         for (m, c) in cx.stack.containers() {
             for net in &c.networks {
                 if outer.contains(net.value.as_str()) && !inner.contains(net.value.as_str()) {

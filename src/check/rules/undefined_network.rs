@@ -1,7 +1,6 @@
 use std::collections::HashSet;
 
 use crate::check::{Context, Findings, Rule, RuleMeta, declare_rule};
-use crate::model::ManifestKind;
 
 declare_rule! {
     /// ## What it does
@@ -33,7 +32,7 @@ impl Rule for UndefinedNetwork {
     }
 
     fn check(&self, cx: &Context<'_>, out: &mut Findings) {
-        let outer_names: Vec<&str> = cx
+        let outer_names: HashSet<&str> = cx
             .stack
             .outer
             .iter()
@@ -57,13 +56,7 @@ impl Rule for UndefinedNetwork {
                 }
             }
         }
-        let inner_names: HashSet<&str> = cx
-            .stack
-            .inner
-            .iter()
-            .filter(|m| matches!(m.kind, ManifestKind::Network(_)))
-            .map(|m| m.name.value.as_str())
-            .collect();
+        let inner_names = cx.stack.inner_network_names();
         for (m, c) in cx.stack.containers() {
             for net in &c.networks {
                 let name = net.value.as_str();

@@ -1,7 +1,6 @@
 use std::collections::HashSet;
 
 use crate::check::{Context, Findings, Rule, RuleMeta, declare_rule};
-use crate::model::ManifestKind;
 
 declare_rule! {
     /// ## What it does
@@ -44,13 +43,7 @@ impl Rule for UndefinedSecret {
                 }
             }
         }
-        let defined: HashSet<&str> = cx
-            .stack
-            .inner
-            .iter()
-            .filter(|m| matches!(m.kind, ManifestKind::Secret(_)))
-            .map(|m| m.name.value.as_str())
-            .collect();
+        let defined = cx.stack.inner_secret_names();
         for (m, c) in cx.stack.containers() {
             for secret in &c.secrets {
                 if !defined.contains(&secret.value.as_str()) {
