@@ -1,5 +1,6 @@
 //! dindctl: render, check and converge Docker-in-Docker stacks that host MCP servers.
 
+pub mod alloc;
 pub mod check;
 pub mod cli;
 pub mod diag;

@@ -2,6 +2,9 @@
 
 use std::process::ExitCode;
 
+#[global_allocator]
+static ALLOCATOR: dindctl::alloc::Allocator = dindctl::alloc::Allocator;
+
 fn main() -> ExitCode {
     dindctl::cli::main()
 }

@@ -61,10 +61,14 @@ fn is_yaml(path: &Path) -> bool {
 }
 
 fn read(path: &Path) -> Result<String, LoadError> {
-    std::fs::read_to_string(path).map_err(|source| LoadError::Read {
+    let text = std::fs::read_to_string(path).map_err(|source| LoadError::Read {
         path: path.to_path_buf(),
         source,
-    })
+    })?;
+    if text.len() >= crate::alloc::BULK_THRESHOLD {
+        crate::alloc::use_bulk_allocator();
+    }
+    Ok(text)
 }
 
 fn sorted_entries(dir: &Path) -> Result<Vec<PathBuf>, LoadError> {
