@@ -15,6 +15,12 @@ declare_rule! {
     ///   a: {image: "a:1", depends_on: [b]}
     ///   b: {image: "b:1", depends_on: [a]}
     /// ```
+    /// Use instead:
+    /// ```yaml
+    /// services:
+    ///   a: {image: "a:1", depends_on: [b]}
+    ///   b: {image: "b:1"}
+    /// ```
     DependencyCycle, "dependency-cycle", Error, "a `depends_on` cycle"
 }
 

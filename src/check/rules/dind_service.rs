@@ -38,6 +38,12 @@ declare_rule! {
     ///   image: manager:1
     ///   privileged: true
     /// ```
+    /// Use instead:
+    /// ```yaml
+    /// manager:
+    ///   image: manager:1
+    ///   cap_add: [NET_ADMIN]   # only what it needs
+    /// ```
     PrivilegedContainer, "privileged-container", Warning, "`privileged: true` on a service that is not a DinD service"
 }
 

@@ -18,6 +18,12 @@ declare_rule! {
     ///   a: {image: "a:1", container_name: app}
     ///   b: {image: "b:1", container_name: app}
     /// ```
+    /// Use instead:
+    /// ```yaml
+    /// services:
+    ///   a: {image: "a:1", container_name: app-a}
+    ///   b: {image: "b:1", container_name: app-b}
+    /// ```
     DuplicateContainerName, "duplicate-container-name", Error, "two containers with one name on one daemon"
 }
 

@@ -13,6 +13,10 @@ declare_rule! {
     /// ```yaml
     /// volumes: ["data:/data", "./seed:/data"]
     /// ```
+    /// Use instead:
+    /// ```yaml
+    /// volumes: ["data:/data", "./seed:/seed:ro"]
+    /// ```
     DuplicateMountTarget, "duplicate-mount-target", Error, "two mounts at the same container path"
 }
 

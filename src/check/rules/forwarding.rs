@@ -45,6 +45,11 @@ declare_rule! {
     /// dind:
     ///   ports: ["127.0.0.1:13009:13009"]   # no inner container publishes 13009
     /// ```
+    /// Use instead:
+    /// ```yaml
+    /// dind:
+    ///   ports: ["127.0.0.1:2376:2376", "127.0.0.1:13001:13001"]   # 13001 is an MCP server's port
+    /// ```
     DindPortUnused, "dind-port-unused", Warning, "a DinD port mapping on which nothing listens"
 }
 

@@ -17,6 +17,11 @@ declare_rule! {
     /// metadata: {name: files, labels: {tier: mcp}}
     /// spec: {image: "files:1", labels: {tier: tools}}
     /// ```
+    /// Use instead:
+    /// ```yaml
+    /// metadata: {name: files, labels: {tier: mcp}}
+    /// spec: {image: "files:1", labels: {owner: tools}}
+    /// ```
     ConflictingLabels, "conflicting-labels", Warning, "a label set twice with different values"
 }
 

@@ -42,6 +42,12 @@ declare_rule! {
     ///     image: nginx:1.27
     ///     image: nginx:1.25
     /// ```
+    /// Use instead:
+    /// ```yaml
+    /// services:
+    ///   web:
+    ///     image: nginx:1.27
+    /// ```
     DuplicateKey, "duplicate-key", Error, "a mapping key repeated"
 }
 
@@ -60,6 +66,13 @@ declare_rule! {
     ///   web:
     ///     image: nginx:1.27
     ///     restart_policy: always   # not a service key: `restart`
+    /// ```
+    /// Use instead:
+    /// ```yaml
+    /// services:
+    ///   web:
+    ///     image: nginx:1.27
+    ///     restart: always
     /// ```
     SchemaViolation, "schema-violation", Error, "a document does not match its schema"
 }
@@ -116,6 +129,10 @@ declare_rule! {
     /// ## Example
     /// ```yaml
     /// image: nginx:1.27  # dindctl: ignore[unpinned-image]
+    /// ```
+    /// Use instead (the image is pinned; nothing to suppress):
+    /// ```yaml
+    /// image: nginx:1.27
     /// ```
     UnusedSuppression, "unused-suppression", Info, "a suppression comment that suppresses nothing"
 }

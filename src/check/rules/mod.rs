@@ -149,6 +149,11 @@ mod tests {
                 m.id
             );
             assert!(m.doc.contains("## Example"), "{} has no example", m.id);
+            assert!(
+                m.doc.contains("Use instead"),
+                "{} shows no fixed example",
+                m.id
+            );
         }
     }
 }

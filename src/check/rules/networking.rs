@@ -17,6 +17,14 @@ declare_rule! {
     /// networks:
     ///   private: {internal: true}
     /// ```
+    /// Use instead:
+    /// ```yaml
+    /// services:
+    ///   api: {image: "api:1", ports: ["127.0.0.1:8080:80"], networks: [private, edge]}
+    /// networks:
+    ///   private: {internal: true}
+    ///   edge: {}
+    /// ```
     InternalNetworkPublishedPort, "internal-network-published-port", Warning, "ports published on internal-only networks"
 }
 

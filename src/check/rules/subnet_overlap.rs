@@ -21,6 +21,12 @@ declare_rule! {
     ///   a: {ipam: {config: [{subnet: 172.30.0.0/16}]}}
     ///   b: {ipam: {config: [{subnet: 172.30.5.0/24}]}}
     /// ```
+    /// Use instead:
+    /// ```yaml
+    /// networks:
+    ///   a: {ipam: {config: [{subnet: 172.30.0.0/16}]}}
+    ///   b: {ipam: {config: [{subnet: 172.31.0.0/24}]}}
+    /// ```
     SubnetOverlap, "subnet-overlap", Error, "two subnets overlap"
 }
 

@@ -13,6 +13,12 @@ declare_rule! {
     ///   web: {image: "web:1", depends_on: [databse]}
     ///   database: {image: "postgres:16"}
     /// ```
+    /// Use instead:
+    /// ```yaml
+    /// services:
+    ///   web: {image: "web:1", depends_on: [database]}
+    ///   database: {image: "postgres:16"}
+    /// ```
     UndefinedDependency, "undefined-dependency", Error, "`depends_on` names a service that does not exist"
 }
 

@@ -16,6 +16,13 @@ declare_rule! {
     /// networks:
     ///   legacy: {}
     /// ```
+    /// Use instead: remove the declaration, or join it:
+    /// ```yaml
+    /// services:
+    ///   web: {image: "web:1", networks: [legacy]}
+    /// networks:
+    ///   legacy: {}
+    /// ```
     UnusedNetwork, "unused-network", Info, "a network declared but never used"
 }
 

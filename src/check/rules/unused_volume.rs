@@ -15,6 +15,13 @@ declare_rule! {
     /// volumes:
     ///   old-data: {}
     /// ```
+    /// Use instead: remove the declaration, or mount it:
+    /// ```yaml
+    /// services:
+    ///   db: {image: "postgres:16", volumes: ["old-data:/var/lib/postgresql/data"]}
+    /// volumes:
+    ///   old-data: {}
+    /// ```
     UnusedVolume, "unused-volume", Info, "a volume declared but never used"
 }
 
