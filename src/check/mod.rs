@@ -132,23 +132,29 @@ pub fn run(
             .iter()
             .filter(|r| config.severity(r.meta()).is_some())
     };
-    // The two cores of a small machine: expensive rules on a second thread.
-    let apart = std::thread::scope(|scope| {
-        let cx = &cx;
-        let handle = scope.spawn(move || {
-            let mut out = Findings::new();
+    // The two cores of a small machine: expensive rules on a second thread, when the stack is
+    // large enough for that to pay for the thread.
+    let apart = if stack_size(stack, db) >= PARALLEL_FROM_BYTES {
+        std::thread::scope(|scope| {
+            let cx = &cx;
+            let handle = scope.spawn(move || {
+                let mut out = Findings::new();
+                enabled()
+                    .filter(|r| r.runs_apart())
+                    .for_each(|r| r.check(cx, &mut out));
+                out.items
+            });
             enabled()
-                .filter(|r| r.runs_apart())
-                .for_each(|r| r.check(cx, &mut out));
-            out.items
-        });
-        enabled()
-            .filter(|r| !r.runs_apart())
-            .for_each(|r| r.check(cx, &mut findings));
-        handle
-            .join()
-            .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
-    });
+                .filter(|r| !r.runs_apart())
+                .for_each(|r| r.check(cx, &mut findings));
+            handle
+                .join()
+                .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+        })
+    } else {
+        enabled().for_each(|r| r.check(&cx, &mut findings));
+        Vec::new()
+    };
     findings.items.extend(apart);
     let mut out: Vec<Diagnostic> = findings
         .items
@@ -171,6 +177,17 @@ pub fn run(
     sort(&mut out, db);
     out.dedup();
     out
+}
+
+/// Below this much source text, running rules on a second thread costs more than it saves.
+const PARALLEL_FROM_BYTES: usize = 64 * 1024;
+
+fn stack_size(stack: &Stack, db: &SourceDb) -> usize {
+    stack
+        .files
+        .iter()
+        .map(|f| db.get(f.source).text().len())
+        .sum()
 }
 
 /// Orders findings by file name, line, column, rule id.
