@@ -444,3 +444,28 @@ fn rules_and_explain() {
         stderr(&o)
     );
 }
+
+/// A stack large enough for the schema to be checked on a second thread finds the same kinds
+/// of problems as a small one.
+#[test]
+fn a_large_stack_is_checked_in_parallel_with_the_same_findings() {
+    let dir = tempdir();
+    let mut text = String::from("services:\n");
+    for i in 0..700 {
+        text.push_str(&format!(
+            "  svc{i}:\n    image: registry.example/app:1.{i}\n    ports: [\"127.0.0.1:{}:80\"]\n    environment: {{INDEX: \"{i}\"}}\n",
+            20000 + i
+        ));
+    }
+    text.push_str("  broken:\n    image: b:1\n    restart_policy: always\n    ports: [\"127.0.0.1:20001:80\"]\n");
+    assert!(text.len() > 64 * 1024, "{} bytes", text.len());
+    write(&dir.path().join("compose.yaml"), &text);
+    quiet(dir.path());
+    let v = json_of(&run_in(
+        dir.path(),
+        &["check", "compose.yaml", "--format", "json"],
+    ));
+    let mut rules = rules_of(&v);
+    rules.sort();
+    assert_eq!(rules, ["duplicate-host-port", "schema-violation"], "{v:#}");
+}
