@@ -88,10 +88,6 @@ impl Roles {
     }
 }
 
-pub fn is_client(service: &Service, project: &Project) -> bool {
-    is_client_with(service, &socket_volumes(project))
-}
-
 fn is_client_with(service: &Service, socket_volumes: &[String]) -> bool {
     if is_dind(service) {
         return false;

@@ -15,7 +15,7 @@ use minijinja::{Environment, UndefinedBehavior, syntax::SyntaxConfig};
 use serde::Serialize;
 
 pub use output::{FileChange, RenderedFile, RenderedSet};
-pub use yaml_safe::{quote as quote_yaml, scalar as yaml_scalar};
+pub use yaml_safe::quote as quote_yaml;
 
 use crate::diag::Diagnostic;
 use crate::profile::Profile;
