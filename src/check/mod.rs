@@ -29,9 +29,12 @@ pub struct Context<'a> {
     pub config: &'a Config,
 }
 
-pub trait Rule: Sync {
+/// What `declare_rule!` implements for a rule: its metadata.
+pub trait Declared {
     fn meta(&self) -> &'static RuleMeta;
+}
 
+pub trait Rule: Declared + Sync {
     /// Adds this rule's findings. Rules whose findings come from loading (parse,
     /// interpolation) keep the default, which finds nothing.
     fn check(&self, _cx: &Context<'_>, _out: &mut Findings) {}
@@ -55,6 +58,12 @@ macro_rules! declare_rule {
                 summary: $summary,
                 doc: concat!($($doc, "\n"),*),
             };
+        }
+
+        impl $crate::check::Declared for $name {
+            fn meta(&self) -> &'static $crate::check::RuleMeta {
+                &Self::META
+            }
         }
     };
 }

@@ -52,18 +52,9 @@ pub fn is_socket_path(path: &str) -> bool {
 
 /// Named volumes that a DinD service mounts where its daemon creates the socket.
 pub fn socket_volumes(project: &Project) -> Vec<String> {
-    project
-        .services
-        .iter()
-        .filter(|s| is_dind(s))
-        .flat_map(|s| s.mounts.iter())
-        .filter(|m| m.kind == MountKind::Volume)
-        .filter(|m| {
-            m.target.as_deref().is_some_and(|t| {
-                matches!(t.trim_end_matches('/'), "/var/run" | "/run") || is_socket_path(t)
-            })
-        })
-        .filter_map(|m| m.source.clone())
+    super::dind::daemons(project)
+        .into_iter()
+        .flat_map(|d| d.socket_volumes)
         .collect()
 }
 

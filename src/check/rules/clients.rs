@@ -1,6 +1,6 @@
 //! Clients of a DinD daemon: certificates, groups, root, and where `DOCKER_HOST` points.
 
-use crate::check::{Context, Findings, Rule, RuleMeta, declare_rule};
+use crate::check::{Context, Findings, Rule, declare_rule};
 use crate::model::compose::MountKind;
 use crate::model::dind::{Daemon, DockerHost, daemons, docker_host, identity, socket_mounts};
 use crate::model::roles::{self, Roles};
@@ -99,10 +99,6 @@ declare_rule! {
 }
 
 impl Rule for CertsWritableInClient {
-    fn meta(&self) -> &'static RuleMeta {
-        &Self::META
-    }
-
     fn check(&self, cx: &Context<'_>, out: &mut Findings) {
         let Some(project) = &cx.stack.outer else {
             return;
@@ -132,10 +128,6 @@ impl Rule for CertsWritableInClient {
 }
 
 impl Rule for SocketGroupMismatch {
-    fn meta(&self) -> &'static RuleMeta {
-        &Self::META
-    }
-
     fn check(&self, cx: &Context<'_>, out: &mut Findings) {
         let Some(project) = &cx.stack.outer else {
             return;
@@ -177,10 +169,6 @@ impl Rule for SocketGroupMismatch {
 }
 
 impl Rule for RootSocketClient {
-    fn meta(&self) -> &'static RuleMeta {
-        &Self::META
-    }
-
     fn check(&self, cx: &Context<'_>, out: &mut Findings) {
         let Some(project) = &cx.stack.outer else {
             return;
@@ -206,10 +194,6 @@ impl Rule for RootSocketClient {
 }
 
 impl Rule for DockerHostUnreachable {
-    fn meta(&self) -> &'static RuleMeta {
-        &Self::META
-    }
-
     fn check(&self, cx: &Context<'_>, out: &mut Findings) {
         let Some(project) = &cx.stack.outer else {
             return;

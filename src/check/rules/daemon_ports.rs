@@ -1,7 +1,7 @@
 //! The DinD daemon's published ports: exposed beyond loopback, reachable without TLS, or
 //! mapped where nothing listens.
 
-use crate::check::{Context, Findings, Rule, RuleMeta, declare_rule};
+use crate::check::{Context, Findings, Rule, declare_rule};
 use crate::model::dind::{Daemon, daemons};
 use crate::model::ports::PortSpec;
 use crate::source::Span;
@@ -101,10 +101,6 @@ fn daemon_ports<'a>(d: &'a Daemon<'_>) -> impl Iterator<Item = (&'a PortSpec, Sp
 }
 
 impl Rule for DaemonPortExposed {
-    fn meta(&self) -> &'static RuleMeta {
-        &Self::META
-    }
-
     fn check(&self, cx: &Context<'_>, out: &mut Findings) {
         let Some(project) = &cx.stack.outer else {
             return;
@@ -127,10 +123,6 @@ impl Rule for DaemonPortExposed {
 }
 
 impl Rule for PlaintextDaemonPort {
-    fn meta(&self) -> &'static RuleMeta {
-        &Self::META
-    }
-
     fn check(&self, cx: &Context<'_>, out: &mut Findings) {
         let Some(project) = &cx.stack.outer else {
             return;
@@ -168,10 +160,6 @@ impl Rule for PlaintextDaemonPort {
 }
 
 impl Rule for DeadDaemonPort {
-    fn meta(&self) -> &'static RuleMeta {
-        &Self::META
-    }
-
     fn check(&self, cx: &Context<'_>, out: &mut Findings) {
         let Some(project) = &cx.stack.outer else {
             return;

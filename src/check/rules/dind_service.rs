@@ -1,6 +1,6 @@
 //! The DinD service itself: privileged, with storage on a volume; and `privileged` elsewhere.
 
-use crate::check::{Context, Findings, Rule, RuleMeta, declare_rule};
+use crate::check::{Context, Findings, Rule, declare_rule};
 use crate::model::roles;
 
 declare_rule! {
@@ -72,10 +72,6 @@ declare_rule! {
 }
 
 impl Rule for DindNotPrivileged {
-    fn meta(&self) -> &'static RuleMeta {
-        &Self::META
-    }
-
     fn check(&self, cx: &Context<'_>, out: &mut Findings) {
         for service in cx.stack.services().filter(|s| roles::is_dind(s)) {
             if !service.privileged.as_ref().is_some_and(|p| p.value) {
@@ -92,10 +88,6 @@ impl Rule for DindNotPrivileged {
 }
 
 impl Rule for PrivilegedContainer {
-    fn meta(&self) -> &'static RuleMeta {
-        &Self::META
-    }
-
     fn check(&self, cx: &Context<'_>, out: &mut Findings) {
         for service in cx.stack.services().filter(|s| !roles::is_dind(s)) {
             if let Some(p) = service.privileged.as_ref().filter(|p| p.value) {
@@ -107,10 +99,6 @@ impl Rule for PrivilegedContainer {
 }
 
 impl Rule for DindStorageNotVolume {
-    fn meta(&self) -> &'static RuleMeta {
-        &Self::META
-    }
-
     fn check(&self, cx: &Context<'_>, out: &mut Findings) {
         for service in cx.stack.services().filter(|s| roles::is_dind(s)) {
             let has = service.mounts.iter().any(|m| {

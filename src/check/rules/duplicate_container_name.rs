@@ -1,6 +1,6 @@
 use std::collections::HashMap;
 
-use crate::check::{Context, Findings, Rule, RuleMeta, declare_rule};
+use crate::check::{Context, Findings, Rule, declare_rule};
 use crate::source::Span;
 
 declare_rule! {
@@ -48,10 +48,6 @@ fn report<'a>(names: impl Iterator<Item = (&'a str, Span)>, daemon: &str, out: &
 }
 
 impl Rule for DuplicateContainerName {
-    fn meta(&self) -> &'static RuleMeta {
-        &Self::META
-    }
-
     fn check(&self, cx: &Context<'_>, out: &mut Findings) {
         let outer = cx
             .stack

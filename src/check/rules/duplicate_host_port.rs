@@ -1,6 +1,6 @@
 use std::collections::HashMap;
 
-use crate::check::{Context, Findings, Rule, RuleMeta, declare_rule};
+use crate::check::{Context, Findings, Rule, declare_rule};
 use crate::model::ports::PortSpec;
 use crate::source::Span;
 
@@ -80,10 +80,6 @@ fn check_daemon(entries: &[Published<'_>], daemon: &str, out: &mut Findings) {
 }
 
 impl Rule for DuplicateHostPort {
-    fn meta(&self) -> &'static RuleMeta {
-        &Self::META
-    }
-
     fn check(&self, cx: &Context<'_>, out: &mut Findings) {
         let outer: Vec<Published<'_>> = cx
             .stack

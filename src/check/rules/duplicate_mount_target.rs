@@ -1,4 +1,4 @@
-use crate::check::{Context, Findings, Rule, RuleMeta, declare_rule};
+use crate::check::{Context, Findings, Rule, declare_rule};
 use crate::source::Span;
 
 declare_rule! {
@@ -39,10 +39,6 @@ fn report(owner: &str, mounts: &[(String, Span)], out: &mut Findings) {
 }
 
 impl Rule for DuplicateMountTarget {
-    fn meta(&self) -> &'static RuleMeta {
-        &Self::META
-    }
-
     fn check(&self, cx: &Context<'_>, out: &mut Findings) {
         for service in cx.stack.services() {
             let mounts: Vec<(String, Span)> = service

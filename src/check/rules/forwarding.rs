@@ -2,7 +2,7 @@
 
 use std::collections::HashSet;
 
-use crate::check::{Context, Findings, Rule, RuleMeta, declare_rule};
+use crate::check::{Context, Findings, Rule, declare_rule};
 use crate::model::dind::daemons;
 
 declare_rule! {
@@ -54,10 +54,6 @@ declare_rule! {
 }
 
 impl Rule for InnerPortNotForwarded {
-    fn meta(&self) -> &'static RuleMeta {
-        &Self::META
-    }
-
     fn check(&self, cx: &Context<'_>, out: &mut Findings) {
         let Some(project) = &cx.stack.outer else {
             return;
@@ -102,10 +98,6 @@ impl Rule for InnerPortNotForwarded {
 }
 
 impl Rule for DindPortUnused {
-    fn meta(&self) -> &'static RuleMeta {
-        &Self::META
-    }
-
     fn check(&self, cx: &Context<'_>, out: &mut Findings) {
         let Some(project) = &cx.stack.outer else {
             return;

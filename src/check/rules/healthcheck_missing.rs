@@ -1,4 +1,4 @@
-use crate::check::{Context, Findings, Rule, RuleMeta, declare_rule};
+use crate::check::{Context, Findings, Rule, declare_rule};
 use crate::model::roles;
 
 declare_rule! {
@@ -28,10 +28,6 @@ declare_rule! {
 }
 
 impl Rule for HealthcheckMissing {
-    fn meta(&self) -> &'static RuleMeta {
-        &Self::META
-    }
-
     fn check(&self, cx: &Context<'_>, out: &mut Findings) {
         if let Some(project) = &cx.stack.outer {
             let roles = roles::Roles::of(project);

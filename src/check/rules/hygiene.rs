@@ -1,6 +1,6 @@
 //! Labels that disagree, and hardening hints.
 
-use crate::check::{Context, Findings, Rule, RuleMeta, declare_rule};
+use crate::check::{Context, Findings, Rule, declare_rule};
 use crate::model::roles;
 
 declare_rule! {
@@ -50,10 +50,6 @@ declare_rule! {
 }
 
 impl Rule for ConflictingLabels {
-    fn meta(&self) -> &'static RuleMeta {
-        &Self::META
-    }
-
     fn check(&self, cx: &Context<'_>, out: &mut Findings) {
         for (m, c) in cx.stack.containers() {
             for (key, value) in &c.labels {
@@ -78,10 +74,6 @@ impl Rule for ConflictingLabels {
 }
 
 impl Rule for HardeningSuggestions {
-    fn meta(&self) -> &'static RuleMeta {
-        &Self::META
-    }
-
     fn check(&self, cx: &Context<'_>, out: &mut Findings) {
         for service in cx.stack.services().filter(|s| !roles::is_dind(s)) {
             let mut missing = Vec::new();

@@ -2,7 +2,7 @@
 
 use std::collections::HashSet;
 
-use crate::check::{Context, Findings, Rule, RuleMeta, declare_rule};
+use crate::check::{Context, Findings, Rule, declare_rule};
 use crate::model::dind::daemons;
 
 declare_rule! {
@@ -56,10 +56,6 @@ declare_rule! {
 }
 
 impl Rule for InnerBindSourceMissing {
-    fn meta(&self) -> &'static RuleMeta {
-        &Self::META
-    }
-
     fn check(&self, cx: &Context<'_>, out: &mut Findings) {
         let Some(project) = &cx.stack.outer else {
             return;
@@ -89,10 +85,6 @@ impl Rule for InnerBindSourceMissing {
 }
 
 impl Rule for InnerNetworkIsOuter {
-    fn meta(&self) -> &'static RuleMeta {
-        &Self::META
-    }
-
     fn check(&self, cx: &Context<'_>, out: &mut Findings) {
         let Some(project) = &cx.stack.outer else {
             return;

@@ -1,4 +1,4 @@
-use crate::check::{Context, Findings, Rule, RuleMeta, declare_rule};
+use crate::check::{Context, Findings, Rule, declare_rule};
 use crate::model::compose::Healthcheck;
 use crate::schema::is_duration;
 
@@ -38,10 +38,6 @@ fn check_one(owner: &str, h: &Healthcheck, out: &mut Findings) {
 }
 
 impl Rule for InvalidDuration {
-    fn meta(&self) -> &'static RuleMeta {
-        &Self::META
-    }
-
     fn check(&self, cx: &Context<'_>, out: &mut Findings) {
         for service in cx.stack.services() {
             if let Some(h) = &service.healthcheck {

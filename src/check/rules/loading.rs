@@ -2,7 +2,7 @@
 //! interpolation, manifest identification); they are declared here so they can be listed,
 //! explained, configured and suppressed like every other rule.
 
-use crate::check::{Context, Findings, Rule, RuleMeta, declare_rule};
+use crate::check::{Context, Findings, Rule, declare_rule};
 
 declare_rule! {
     /// ## What it does
@@ -137,31 +137,15 @@ declare_rule! {
     UnusedSuppression, "unused-suppression", Info, "a suppression comment that suppresses nothing"
 }
 
-macro_rules! loading_rule {
-    ($($name:ident),*) => {
-        $(impl Rule for $name {
-            fn meta(&self) -> &'static RuleMeta {
-                &Self::META
-            }
-        })*
-    };
-}
-
-loading_rule!(
-    YamlSyntax,
-    DuplicateKey,
-    UnknownManifestKind,
-    UnresolvedVariable,
-    UnusedSuppression
-);
+impl Rule for YamlSyntax {}
+impl Rule for DuplicateKey {}
+impl Rule for UnknownManifestKind {}
+impl Rule for UnresolvedVariable {}
+impl Rule for UnusedSuppression {}
 
 /// Compose documents are validated here (manifests while loading, as their kind decides the
 /// schema). On a large file this is the most expensive rule, so it runs beside the others.
 impl Rule for SchemaViolation {
-    fn meta(&self) -> &'static RuleMeta {
-        &Self::META
-    }
-
     fn runs_apart(&self) -> bool {
         true
     }

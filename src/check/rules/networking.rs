@@ -1,6 +1,6 @@
 //! Outer networking: ports on internal-only networks, `host.docker.internal`.
 
-use crate::check::{Context, Findings, Rule, RuleMeta, declare_rule};
+use crate::check::{Context, Findings, Rule, declare_rule};
 
 declare_rule! {
     /// ## What it does
@@ -52,10 +52,6 @@ declare_rule! {
 }
 
 impl Rule for InternalNetworkPublishedPort {
-    fn meta(&self) -> &'static RuleMeta {
-        &Self::META
-    }
-
     fn check(&self, cx: &Context<'_>, out: &mut Findings) {
         let Some(project) = &cx.stack.outer else {
             return;
@@ -82,10 +78,6 @@ impl Rule for InternalNetworkPublishedPort {
 }
 
 impl Rule for HostGatewayMissing {
-    fn meta(&self) -> &'static RuleMeta {
-        &Self::META
-    }
-
     fn check(&self, cx: &Context<'_>, out: &mut Findings) {
         for service in cx.stack.services() {
             let mapped = service.extra_hosts.iter().any(|h| {

@@ -1,4 +1,4 @@
-use crate::check::{Context, Findings, Rule, RuleMeta, declare_rule};
+use crate::check::{Context, Findings, Rule, declare_rule};
 
 declare_rule! {
     /// ## What it does
@@ -20,10 +20,6 @@ declare_rule! {
 }
 
 impl Rule for ObsoleteVersion {
-    fn meta(&self) -> &'static RuleMeta {
-        &Self::META
-    }
-
     fn check(&self, cx: &Context<'_>, out: &mut Findings) {
         for &span in cx.stack.outer.iter().flat_map(|p| &p.versions) {
             out.add(

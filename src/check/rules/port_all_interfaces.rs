@@ -1,4 +1,4 @@
-use crate::check::{Context, Findings, Rule, RuleMeta, declare_rule};
+use crate::check::{Context, Findings, Rule, declare_rule};
 use crate::model::roles;
 
 declare_rule! {
@@ -25,10 +25,6 @@ declare_rule! {
 pub const DAEMON_PORTS: [u16; 2] = [2375, 2376];
 
 impl Rule for PortAllInterfaces {
-    fn meta(&self) -> &'static RuleMeta {
-        &Self::META
-    }
-
     fn check(&self, cx: &Context<'_>, out: &mut Findings) {
         for service in cx.stack.services() {
             let dind = roles::is_dind(service);

@@ -1,4 +1,4 @@
-use crate::check::{Context, Findings, Rule, RuleMeta, declare_rule};
+use crate::check::{Context, Findings, Rule, declare_rule};
 
 declare_rule! {
     /// ## What it does
@@ -20,10 +20,6 @@ declare_rule! {
 }
 
 impl Rule for PrivilegedHostPort {
-    fn meta(&self) -> &'static RuleMeta {
-        &Self::META
-    }
-
     fn check(&self, cx: &Context<'_>, out: &mut Findings) {
         for service in cx.stack.services() {
             for port in service.ports.iter().filter(|p| !p.unknown) {

@@ -1,4 +1,4 @@
-use crate::check::{Context, Findings, Rule, RuleMeta, declare_rule};
+use crate::check::{Context, Findings, Rule, declare_rule};
 use crate::model::compose::EnvVar;
 
 declare_rule! {
@@ -69,10 +69,6 @@ fn check_env(owner: &str, env: &[EnvVar], out: &mut Findings) {
 }
 
 impl Rule for SecretInEnvironment {
-    fn meta(&self) -> &'static RuleMeta {
-        &Self::META
-    }
-
     fn check(&self, cx: &Context<'_>, out: &mut Findings) {
         for service in cx.stack.services() {
             check_env(&service.name, &service.environment, out);

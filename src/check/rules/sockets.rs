@@ -1,6 +1,6 @@
 //! Docker sockets: read-only mounts, missing mounts, the host's own socket.
 
-use crate::check::{Context, Findings, Rule, RuleMeta, declare_rule};
+use crate::check::{Context, Findings, Rule, declare_rule};
 use crate::model::compose::MountKind;
 use crate::model::dind::{DockerHost, docker_host, socket_mounts};
 use crate::model::roles::{self, Roles};
@@ -76,10 +76,6 @@ declare_rule! {
 }
 
 impl Rule for SocketMountReadonly {
-    fn meta(&self) -> &'static RuleMeta {
-        &Self::META
-    }
-
     fn check(&self, cx: &Context<'_>, out: &mut Findings) {
         let Some(project) = &cx.stack.outer else {
             return;
@@ -98,10 +94,6 @@ impl Rule for SocketMountReadonly {
 }
 
 impl Rule for SocketPathNotMounted {
-    fn meta(&self) -> &'static RuleMeta {
-        &Self::META
-    }
-
     fn check(&self, cx: &Context<'_>, out: &mut Findings) {
         for service in cx.stack.services() {
             let Some((DockerHost::Unix { path }, span)) = docker_host(service) else {
@@ -133,10 +125,6 @@ impl Rule for SocketPathNotMounted {
 }
 
 impl Rule for HostDockerSocket {
-    fn meta(&self) -> &'static RuleMeta {
-        &Self::META
-    }
-
     fn check(&self, cx: &Context<'_>, out: &mut Findings) {
         for service in cx.stack.services() {
             for mount in service

@@ -1,4 +1,4 @@
-use crate::check::{Context, Findings, Rule, RuleMeta, declare_rule};
+use crate::check::{Context, Findings, Rule, declare_rule};
 use crate::model::dind::{daemons, default_pools};
 use crate::model::{ManifestKind, Spanned, Text};
 use crate::net::Cidr;
@@ -86,10 +86,6 @@ fn within(subnets: &[Subnet], layer: &str, out: &mut Findings) {
 }
 
 impl Rule for SubnetOverlap {
-    fn meta(&self) -> &'static RuleMeta {
-        &Self::META
-    }
-
     fn check(&self, cx: &Context<'_>, out: &mut Findings) {
         let outer = outer_subnets(cx);
         let inner = inner_subnets(cx);

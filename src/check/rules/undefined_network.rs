@@ -1,6 +1,6 @@
 use std::collections::HashSet;
 
-use crate::check::{Context, Findings, Rule, RuleMeta, declare_rule};
+use crate::check::{Context, Findings, Rule, declare_rule};
 
 declare_rule! {
     /// ## What it does
@@ -27,10 +27,6 @@ declare_rule! {
 }
 
 impl Rule for UndefinedNetwork {
-    fn meta(&self) -> &'static RuleMeta {
-        &Self::META
-    }
-
     fn check(&self, cx: &Context<'_>, out: &mut Findings) {
         let outer_names: HashSet<&str> = cx
             .stack

@@ -1,6 +1,6 @@
 use std::collections::HashSet;
 
-use crate::check::{Context, Findings, Rule, RuleMeta, declare_rule};
+use crate::check::{Context, Findings, Rule, declare_rule};
 use crate::model::compose::MountKind;
 
 declare_rule! {
@@ -26,10 +26,6 @@ declare_rule! {
 }
 
 impl Rule for UndefinedVolume {
-    fn meta(&self) -> &'static RuleMeta {
-        &Self::META
-    }
-
     fn check(&self, cx: &Context<'_>, out: &mut Findings) {
         let Some(project) = &cx.stack.outer else {
             return;

@@ -1,4 +1,4 @@
-use crate::check::{Context, Findings, Rule, RuleMeta, declare_rule};
+use crate::check::{Context, Findings, Rule, declare_rule};
 use crate::model::roles::split_image;
 use crate::model::{Spanned, Text};
 
@@ -37,10 +37,6 @@ fn check_image(owner: &str, image: &Spanned<Text>, out: &mut Findings) {
 }
 
 impl Rule for UnpinnedImage {
-    fn meta(&self) -> &'static RuleMeta {
-        &Self::META
-    }
-
     fn check(&self, cx: &Context<'_>, out: &mut Findings) {
         for service in cx.stack.services() {
             // An image name next to `build:` names what is built, not what is pulled.

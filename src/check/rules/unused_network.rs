@@ -1,6 +1,6 @@
 use std::collections::HashSet;
 
-use crate::check::{Context, Findings, Rule, RuleMeta, declare_rule};
+use crate::check::{Context, Findings, Rule, declare_rule};
 use crate::model::ManifestKind;
 
 declare_rule! {
@@ -27,10 +27,6 @@ declare_rule! {
 }
 
 impl Rule for UnusedNetwork {
-    fn meta(&self) -> &'static RuleMeta {
-        &Self::META
-    }
-
     fn check(&self, cx: &Context<'_>, out: &mut Findings) {
         if let Some(project) = &cx.stack.outer {
             let joined: HashSet<&str> = project
