@@ -1,11 +1,14 @@
 //! dindctl: render, check and converge Docker-in-Docker stacks that host MCP servers.
 
 pub mod alloc;
+pub mod apply;
 pub mod check;
 pub mod cli;
 pub mod diag;
+pub mod engine;
 pub mod model;
 pub mod net;
+pub mod plan;
 pub mod profile;
 pub mod render;
 pub mod report;

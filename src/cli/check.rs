@@ -30,8 +30,8 @@ pub fn run(args: &CheckArgs) -> Outcome {
     let mut profile_tree = None;
     let mut memory = Vec::new();
     if args.files.is_empty() && args.paths.is_empty() {
-        match render_profile(args, &mut db) {
-            Ok((files, tree)) => {
+        match render_profile(&args.profile, args.templates.as_deref(), &mut db) {
+            Ok((files, tree, _)) => {
                 memory = files;
                 profile_tree = Some(tree);
             }
@@ -94,17 +94,18 @@ fn load_config(args: &CheckArgs, db: &mut SourceDb) -> Result<Config, Vec<Diagno
 
 /// Renders the profile in memory; the files carry the names `render` would write. The
 /// templates compile on another thread while the profile loads.
-fn render_profile(
-    args: &CheckArgs,
+pub(super) fn render_profile(
+    profile_name: &str,
+    templates: Option<&std::path::Path>,
     db: &mut SourceDb,
-) -> Result<(Vec<MemoryFile>, Node), Vec<Diagnostic>> {
-    let templates = match &args.templates {
+) -> Result<(Vec<MemoryFile>, Node, profile::Profile), Vec<Diagnostic>> {
+    let templates = match templates {
         Some(dir) => Templates::with_overrides(dir),
         None => Templates::embedded(),
     };
     let (prepared, loaded) = std::thread::scope(|scope| {
         let preparing = scope.spawn(|| render::prepare(&templates));
-        let loaded = profile::load(&args.profile, db);
+        let loaded = profile::load(profile_name, db);
         (
             preparing
                 .join()
@@ -122,7 +123,7 @@ fn render_profile(
             text: f.contents,
         })
         .collect();
-    Ok((files, loaded.tree))
+    Ok((files, loaded.tree, loaded.profile))
 }
 
 /// For a finding in a rendered file, adds the profile line that set the value, when the

@@ -4,6 +4,8 @@
 //! 2 the tool could not do its job (bad arguments, unreadable or invalid input).
 
 mod check;
+pub mod engine;
+mod outer;
 mod render;
 
 use std::io::Write as _;
@@ -41,6 +43,14 @@ pub enum Command {
     },
     /// List the built-in profiles.
     Profiles,
+    /// Converge the inner MCP manifests on the DinD daemon, wait for health, verify.
+    Apply(engine::ApplyArgs),
+    /// Show what apply would change: planned against live, field by field.
+    Diff(engine::DiffArgs),
+    /// List the project's containers on the daemon: state, health, ports, uptime, restarts.
+    Status(engine::StatusArgs),
+    /// Remove the project's containers and networks (and volumes with --volumes).
+    Down(engine::DownArgs),
 }
 
 #[derive(Debug, clap::Args)]
@@ -118,6 +128,8 @@ pub enum Outcome {
     Findings,
     /// Could not do the job.
     Failed,
+    /// A specific exit code (e.g. `diff --detailed-exitcode`).
+    Exit(u8),
 }
 
 impl From<Outcome> for ExitCode {
@@ -126,6 +138,7 @@ impl From<Outcome> for ExitCode {
             Outcome::Clean => 0,
             Outcome::Findings => 1,
             Outcome::Failed => 2,
+            Outcome::Exit(code) => code,
         })
     }
 }
@@ -148,6 +161,10 @@ pub fn run(cli: Cli) -> Outcome {
         Command::Check(args) => check::run(&args),
         Command::Rules => check::rules(),
         Command::Explain { rule } => check::explain(&rule),
+        Command::Apply(args) => engine::apply(&args),
+        Command::Diff(args) => engine::diff(&args),
+        Command::Status(args) => engine::status(&args),
+        Command::Down(args) => engine::down(&args),
         Command::Profiles => {
             for (name, text) in crate::profile::EMBEDDED {
                 let description = text

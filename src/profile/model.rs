@@ -68,6 +68,9 @@ pub struct Dind {
     /// Where the daemon port is published on the host; absent: not published.
     #[serde(default)]
     pub publish_daemon_port: Option<PublishDaemonPort>,
+    /// Where dindctl reaches the inner daemon (apply, diff, status, down).
+    #[serde(default)]
+    pub endpoint: Option<Endpoint>,
     #[serde(default = "default_docker_gid")]
     pub docker_gid: u32,
     #[serde(default)]
@@ -88,6 +91,14 @@ pub struct Dind {
     pub resources: Option<Resources>,
     #[serde(default)]
     pub restart: Option<String>,
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Endpoint {
+    pub host: String,
+    #[serde(default)]
+    pub cert_path: Option<String>,
 }
 
 fn default_dind_service() -> String {

@@ -22,7 +22,7 @@ mod networking;
 mod obsolete_version;
 mod port_all_interfaces;
 mod privileged_host_port;
-mod secret_in_environment;
+pub(crate) mod secret_in_environment;
 mod sockets;
 mod subnet_overlap;
 mod undefined_dependency;

@@ -1,0 +1,619 @@
+//! Executing a plan: networks and volumes first, then containers with bounded parallelism,
+//! secrets copied in before start, recreate by create-new / stop-old / rename, and a wait for
+//! each container to become healthy (or running and stable) that fails fast on exit, OOM or
+//! unhealthy with the container's last log lines and health-check output.
+
+mod progress;
+
+use std::time::{Duration, Instant};
+
+use bollard::models::NetworkConnectRequest;
+use bollard::query_parameters::{
+    CreateContainerOptionsBuilder, InspectContainerOptions, LogsOptionsBuilder,
+    RemoveContainerOptionsBuilder, RenameContainerOptionsBuilder, StartContainerOptions,
+    StopContainerOptionsBuilder, UploadToContainerOptionsBuilder,
+};
+use futures_util::{StreamExt as _, stream};
+
+pub use progress::Progress;
+
+use crate::engine::{Engine, describe};
+use crate::plan::desired::{Desired, DesiredContainer, SecretFile};
+use crate::plan::{Action, Change, Kind, Plan, request};
+
+#[derive(Clone, Debug)]
+pub struct Options {
+    /// Containers started at once.
+    pub parallel: usize,
+    /// How long one container may take to become ready.
+    pub wait_timeout: Duration,
+    /// How long a container without a healthcheck must stay running to count as ready.
+    pub stable_for: Duration,
+    /// Grace period when stopping a container that is replaced or removed.
+    pub stop_timeout: Duration,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Self {
+            parallel: 4,
+            wait_timeout: Duration::from_secs(120),
+            stable_for: Duration::from_millis(1500),
+            stop_timeout: Duration::from_secs(10),
+        }
+    }
+}
+
+/// How one container ended.
+#[derive(Clone, Debug)]
+pub struct Ready {
+    pub name: String,
+    pub change: Change,
+    pub state: String,
+    pub health: String,
+    /// From the start request to ready (None when it failed).
+    pub ready_in: Option<Duration>,
+    pub error: Option<String>,
+}
+
+/// A failure of one step, with what the user needs to fix it.
+#[derive(Clone, Debug)]
+pub struct Failure {
+    pub name: String,
+    pub message: String,
+    /// The last log lines and health-check output, when the container ran.
+    pub details: String,
+}
+
+pub struct Report {
+    pub containers: Vec<Ready>,
+    pub failures: Vec<Failure>,
+}
+
+/// Executes `plan`. Returns per-container results and every failure.
+pub async fn execute(
+    engine: &Engine,
+    desired: &Desired,
+    plan: &Plan,
+    opts: &Options,
+    progress: &Progress,
+) -> Report {
+    let docker = &engine.docker;
+    let mut failures = Vec::new();
+    let fail = |name: &str, message: String| Failure {
+        name: name.to_string(),
+        message,
+        details: String::new(),
+    };
+
+    // 1. Containers to remove (orphans with --prune, leftovers of interrupted runs).
+    for a in plan
+        .actions
+        .iter()
+        .filter(|a| a.kind == Kind::Container && a.change == Change::Remove)
+    {
+        progress.update(&a.name, "removing");
+        match remove_container(engine, a.live_id.as_deref().unwrap_or(&a.name), opts).await {
+            Ok(()) => progress.update(&a.name, "removed"),
+            Err(e) => failures.push(fail(&a.name, format!("cannot remove container: {e}"))),
+        }
+    }
+    // 2. Networks, then volumes.
+    for a in plan.actions.iter().filter(|a| a.kind == Kind::Network) {
+        let Some(n) = desired.networks.iter().find(|n| n.name == a.name) else {
+            continue;
+        };
+        let result = match a.change {
+            Change::Create => create_network(engine, desired, n).await,
+            Change::Recreate => {
+                let id = a.live_id.clone().unwrap_or_else(|| a.name.clone());
+                match detach_and_remove_network(engine, &id, opts).await {
+                    Ok(()) => create_network(engine, desired, n).await,
+                    Err(e) => Err(e),
+                }
+            }
+            _ => Ok(()),
+        };
+        if let Err(e) = result {
+            failures.push(fail(&a.name, format!("network: {e}")));
+        } else if a.change != Change::Noop {
+            progress.note(&format!("network {} {}d", a.name, a.change.as_str()));
+        }
+    }
+    for a in plan
+        .actions
+        .iter()
+        .filter(|a| a.kind == Kind::Volume && a.change == Change::Create)
+    {
+        match docker
+            .create_volume(request::volume(&desired.project, &a.name))
+            .await
+        {
+            Ok(_) => progress.note(&format!("volume {} created", a.name)),
+            Err(e) => failures.push(fail(&a.name, format!("volume: {}", describe(&e)))),
+        }
+    }
+    if !failures.is_empty() {
+        return Report {
+            containers: Vec::new(),
+            failures,
+        };
+    }
+    // 3. Containers, a bounded number at a time.
+    let work: Vec<&Action> = plan
+        .actions
+        .iter()
+        .filter(|a| {
+            a.kind == Kind::Container
+                && matches!(a.change, Change::Create | Change::Recreate | Change::Start)
+        })
+        .collect();
+    for a in &work {
+        progress.update(&a.name, "waiting");
+    }
+    let results: Vec<(Ready, Option<Failure>)> = stream::iter(work)
+        .map(|a| async move {
+            let d = crate::plan::desired_of(desired, a);
+            converge_container(engine, desired, d, a, opts, progress).await
+        })
+        .buffer_unordered(opts.parallel.max(1))
+        .collect()
+        .await;
+    let mut containers = Vec::new();
+    for (ready, failure) in results {
+        containers.push(ready);
+        failures.extend(failure);
+    }
+    // 4. Networks to remove (orphans with --prune), once no container of ours uses them.
+    for a in plan
+        .actions
+        .iter()
+        .filter(|a| a.kind == Kind::Network && a.change == Change::Remove)
+    {
+        let id = a.live_id.clone().unwrap_or_else(|| a.name.clone());
+        match detach_and_remove_network(engine, &id, opts).await {
+            Ok(()) => progress.note(&format!("network {} removed", a.name)),
+            Err(e) => failures.push(fail(&a.name, format!("network: {e}"))),
+        }
+    }
+    containers.sort_by(|a, b| a.name.cmp(&b.name));
+    Report {
+        containers,
+        failures,
+    }
+}
+
+async fn create_network(
+    engine: &Engine,
+    desired: &Desired,
+    n: &crate::plan::desired::DesiredNetwork,
+) -> Result<(), String> {
+    engine
+        .docker
+        .create_network(request::network(&desired.project, n))
+        .await
+        .map(|_| ())
+        .map_err(|e| {
+            let text = describe(&e);
+            if text.contains("overlap") {
+                format!(
+                    "subnet {} of network `{}` overlaps a network the daemon already has: {text}",
+                    n.spec.subnet, n.name
+                )
+            } else {
+                text
+            }
+        })
+}
+
+/// Disconnects this project's containers still attached, then removes the network.
+async fn detach_and_remove_network(engine: &Engine, id: &str, _opts: &Options) -> Result<(), String> {
+    let docker = &engine.docker;
+    if let Ok(n) = docker
+        .inspect_network(id, None::<bollard::query_parameters::InspectNetworkOptions>)
+        .await
+    {
+        for (cid, _) in n.containers.unwrap_or_default() {
+            let _ = docker
+                .disconnect_network(
+                    id,
+                    bollard::models::NetworkDisconnectRequest {
+                        container: cid,
+                        force: Some(true),
+                    },
+                )
+                .await;
+        }
+    }
+    docker
+        .remove_network(id)
+        .await
+        .map_err(|e| describe(&e))
+}
+
+pub async fn remove_container(engine: &Engine, id: &str, opts: &Options) -> Result<(), String> {
+    let docker = &engine.docker;
+    let _ = docker
+        .stop_container(
+            id,
+            Some(
+                StopContainerOptionsBuilder::new()
+                    .t(opts.stop_timeout.as_secs() as i32)
+                    .build(),
+            ),
+        )
+        .await;
+    match docker
+        .remove_container(
+            id,
+            Some(RemoveContainerOptionsBuilder::new().force(true).build()),
+        )
+        .await
+    {
+        Ok(()) => Ok(()),
+        Err(e) => {
+            let text = describe(&e);
+            if text.contains("No such container") || text.contains("404") {
+                Ok(())
+            } else {
+                Err(text)
+            }
+        }
+    }
+}
+
+/// Creates (or replaces, or starts) one container and waits for it.
+async fn converge_container(
+    engine: &Engine,
+    desired: &Desired,
+    d: Option<&DesiredContainer>,
+    a: &Action,
+    opts: &Options,
+    progress: &Progress,
+) -> (Ready, Option<Failure>) {
+    let mut ready = Ready {
+        name: a.name.clone(),
+        change: a.change,
+        state: "-".into(),
+        health: "-".into(),
+        ready_in: None,
+        error: None,
+    };
+    let result: Result<Option<(String, String, Duration)>, String> = async {
+        let d = d.ok_or_else(|| "no manifest for this container".to_string())?;
+        match a.change {
+            Change::Start => {}
+            Change::Create => {
+                progress.update(&a.name, "creating");
+                create(engine, desired, d, &d.container_name).await?;
+            }
+            Change::Recreate => {
+                progress.update(&a.name, "creating replacement");
+                let (_, hash) = request::container(&desired.project, d);
+                let temp = format!("{}_dindctl-new-{}", d.container_name, &hash[..8]);
+                create(engine, desired, d, &temp).await?;
+                progress.update(&a.name, "replacing");
+                let old = a.live_id.as_deref().unwrap_or(&a.name);
+                remove_container(engine, old, opts)
+                    .await
+                    .map_err(|e| format!("cannot remove the old container: {e}"))?;
+                engine
+                    .docker
+                    .rename_container(
+                        &temp,
+                        RenameContainerOptionsBuilder::new()
+                            .name(&d.container_name)
+                            .build(),
+                    )
+                    .await
+                    .map_err(|e| format!("cannot rename {temp}: {}", describe(&e)))?;
+            }
+            _ => return Ok(None),
+        }
+        progress.update(&a.name, "starting");
+        let started = Instant::now();
+        engine
+            .docker
+            .start_container(&d.container_name, None::<StartContainerOptions>)
+            .await
+            .map_err(|e| start_error(d, &describe(&e)))?;
+        progress.update(&a.name, "waiting for ready");
+        let (state, health) = wait_ready(engine, &d.container_name, opts, progress, &a.name).await?;
+        Ok(Some((state, health, started.elapsed())))
+    }
+    .await;
+    match result {
+        Ok(Some((state, health, took))) => {
+            progress.update(
+                &a.name,
+                &format!("{} ({:.1}s)", if health == "-" { state.clone() } else { health.clone() }, took.as_secs_f64()),
+            );
+            ready.state = state;
+            ready.health = health;
+            ready.ready_in = Some(took);
+            (ready, None)
+        }
+        Ok(None) => (ready, None),
+        Err(message) => {
+            progress.update(&a.name, "failed");
+            let details = match d {
+                Some(d) => failure_details(engine, &d.container_name).await,
+                None => String::new(),
+            };
+            if let Ok(c) = engine
+                .docker
+                .inspect_container(&a.name, None::<InspectContainerOptions>)
+                .await
+            {
+                let lc = crate::plan::live::project_container(&c);
+                ready.state = lc.state;
+                ready.health = lc.health.unwrap_or_else(|| "-".into());
+            }
+            ready.error = Some(message.clone());
+            (
+                ready,
+                Some(Failure {
+                    name: a.name.clone(),
+                    message,
+                    details,
+                }),
+            )
+        }
+    }
+}
+
+fn start_error(d: &DesiredContainer, text: &str) -> String {
+    if text.contains("port is already allocated") || text.contains("address already in use") {
+        format!(
+            "cannot start: a host port it publishes ({}) is already in use on the daemon's host: {text}",
+            d.spec.ports.join(", ")
+        )
+    } else {
+        format!("cannot start: {text}")
+    }
+}
+
+/// Creates the container under `name`, joins its other networks and copies its secrets in.
+async fn create(
+    engine: &Engine,
+    desired: &Desired,
+    d: &DesiredContainer,
+    name: &str,
+) -> Result<(), String> {
+    let docker = &engine.docker;
+    let (body, _) = request::container(&desired.project, d);
+    docker
+        .create_container(
+            Some(CreateContainerOptionsBuilder::new().name(name).build()),
+            body,
+        )
+        .await
+        .map_err(|e| format!("cannot create container: {}", describe(&e)))?;
+    let cleanup = |msg: String| async move {
+        let _ = docker
+            .remove_container(name, Some(RemoveContainerOptionsBuilder::new().force(true).build()))
+            .await;
+        Err(msg)
+    };
+    for n in d.spec.networks.iter().skip(1) {
+        if let Err(e) = docker
+            .connect_network(
+                n,
+                NetworkConnectRequest {
+                    container: name.to_string(),
+                    endpoint_config: Some(request::endpoint(&d.name)),
+                },
+            )
+            .await
+        {
+            return cleanup(format!("cannot connect to network `{n}`: {}", describe(&e))).await;
+        }
+    }
+    if !d.secrets.is_empty() {
+        let tar = match secrets_tar(&d.secrets, &d.spec.user) {
+            Ok(t) => t,
+            Err(e) => return cleanup(format!("cannot pack secrets: {e}")).await,
+        };
+        if let Err(e) = docker
+            .upload_to_container(
+                name,
+                Some(UploadToContainerOptionsBuilder::new().path("/").build()),
+                bollard::body_full(bytes::Bytes::from(tar)),
+            )
+            .await
+        {
+            return cleanup(format!(
+                "cannot copy secrets into the container: {}",
+                describe(&e)
+            ))
+            .await;
+        }
+    }
+    Ok(())
+}
+
+/// A tar holding `/run/secrets/<name>` for each secret, readable by the container's user.
+pub fn secrets_tar(secrets: &[SecretFile], user: &str) -> std::io::Result<Vec<u8>> {
+    let numeric = |s: &str| s.parse::<u64>().ok();
+    let (uid, gid, mode) = match user.split_once(':') {
+        Some((u, g)) => match (numeric(u), numeric(g)) {
+            (Some(u), Some(g)) => (u, g, 0o400),
+            _ => (0, 0, 0o444),
+        },
+        None if user.is_empty() => (0, 0, 0o400),
+        None => match numeric(user) {
+            Some(u) => (u, 0, 0o400),
+            None => (0, 0, 0o444),
+        },
+    };
+    let mut builder = tar::Builder::new(Vec::new());
+    for dir in ["run/", "run/secrets/"] {
+        let mut h = tar::Header::new_gnu();
+        h.set_entry_type(tar::EntryType::Directory);
+        h.set_mode(0o755);
+        h.set_size(0);
+        h.set_mtime(0);
+        builder.append_data(&mut h, dir, std::io::empty())?;
+    }
+    for s in secrets {
+        let mut h = tar::Header::new_gnu();
+        h.set_size(s.content.len() as u64);
+        h.set_mode(mode);
+        h.set_uid(uid);
+        h.set_gid(gid);
+        h.set_mtime(0);
+        builder.append_data(&mut h, format!("run/secrets/{}", s.name), s.content.as_slice())?;
+    }
+    builder.into_inner()
+}
+
+/// Polls until the container is healthy (with a healthcheck) or has run for `stable_for`
+/// (without one). Fails at once when it exits, is OOM-killed, restarts, or turns unhealthy.
+async fn wait_ready(
+    engine: &Engine,
+    name: &str,
+    opts: &Options,
+    progress: &Progress,
+    label: &str,
+) -> Result<(String, String), String> {
+    let deadline = Instant::now() + opts.wait_timeout;
+    let mut first_restart_count = None;
+    let mut running_since: Option<Instant> = None;
+    loop {
+        let c = engine
+            .docker
+            .inspect_container(name, None::<InspectContainerOptions>)
+            .await
+            .map_err(|e| format!("cannot inspect: {}", describe(&e)))?;
+        let lc = crate::plan::live::project_container(&c);
+        let has_check = lc
+            .spec
+            .healthcheck
+            .as_ref()
+            .is_some_and(|h| h.test.first().is_some_and(|t| t != "NONE"));
+        let base = *first_restart_count.get_or_insert(lc.restart_count);
+        if lc.oom_killed {
+            return Err("killed by the OOM killer (raise resources.limits.memory)".into());
+        }
+        if lc.restart_count > base || lc.state == "restarting" {
+            return Err(format!(
+                "exited with code {} and is being restarted by its restart policy",
+                lc.exit_code
+            ));
+        }
+        if !lc.running {
+            return Err(format!("exited with code {} ({})", lc.exit_code, lc.state));
+        }
+        match lc.health.as_deref() {
+            Some("unhealthy") => return Err("turned unhealthy".into()),
+            Some("healthy") => return Ok((lc.state, "healthy".into())),
+            Some(h) => progress.update(label, &format!("waiting: {h}")),
+            None if !has_check => {
+                let since = *running_since.get_or_insert_with(Instant::now);
+                if since.elapsed() >= opts.stable_for {
+                    return Ok((lc.state, "-".into()));
+                }
+            }
+            None => {}
+        }
+        if Instant::now() >= deadline {
+            return Err(format!(
+                "not ready after {}s (--wait-timeout): {}",
+                opts.wait_timeout.as_secs(),
+                lc.health.as_deref().unwrap_or(&lc.state)
+            ));
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}
+
+/// The last log lines and the last health-check output of a failed container.
+pub async fn failure_details(engine: &Engine, name: &str) -> String {
+    let mut out = String::new();
+    let mut logs = engine.docker.logs(
+        name,
+        Some(
+            LogsOptionsBuilder::new()
+                .stdout(true)
+                .stderr(true)
+                .tail("20")
+                .build(),
+        ),
+    );
+    let mut text = String::new();
+    while let Some(Ok(chunk)) = logs.next().await {
+        text.push_str(&chunk.to_string());
+    }
+    if text.trim().is_empty() {
+        out.push_str("  (no log output)\n");
+    } else {
+        out.push_str("  last log lines:\n");
+        for line in text.lines() {
+            out.push_str(&format!("  | {line}\n"));
+        }
+    }
+    if let Ok(c) = engine
+        .docker
+        .inspect_container(name, None::<InspectContainerOptions>)
+        .await
+        && let Some(last) = c
+            .state
+            .and_then(|s| s.health)
+            .and_then(|h| h.log)
+            .and_then(|l| l.into_iter().last())
+    {
+        out.push_str(&format!(
+            "  last health check (exit code {}):\n",
+            last.exit_code.unwrap_or(-1)
+        ));
+        let output = last.output.unwrap_or_default();
+        for line in output.lines().take(20) {
+            out.push_str(&format!("  | {line}\n"));
+        }
+    }
+    out
+}
+
+/// `name  state  health  ready in` rows.
+pub fn table(rows: &[Ready]) -> String {
+    let mut data: Vec<[String; 4]> = vec![[
+        "NAME".into(),
+        "STATE".into(),
+        "HEALTH".into(),
+        "READY IN".into(),
+    ]];
+    for r in rows {
+        data.push([
+            r.name.clone(),
+            r.state.clone(),
+            r.health.clone(),
+            r.ready_in
+                .map(|d| format!("{:.1}s", d.as_secs_f64()))
+                .unwrap_or_else(|| if r.error.is_some() { "failed".into() } else { "-".into() }),
+        ]);
+    }
+    format_table(&data)
+}
+
+pub fn format_table<const N: usize>(rows: &[[String; N]]) -> String {
+    let mut widths = [0usize; N];
+    for r in rows {
+        for (i, c) in r.iter().enumerate() {
+            widths[i] = widths[i].max(c.chars().count());
+        }
+    }
+    let mut out = String::new();
+    for r in rows {
+        let mut line = String::new();
+        for (i, c) in r.iter().enumerate() {
+            if i + 1 == N {
+                line.push_str(c);
+            } else {
+                line.push_str(&format!("{c:<w$}  ", w = widths[i]));
+            }
+        }
+        out.push_str(line.trim_end());
+        out.push('\n');
+    }
+    out
+}

@@ -1,0 +1,724 @@
+//! `dindctl apply`, `diff`, `status`, `down`: the commands that talk to a daemon.
+
+use std::collections::HashMap;
+use std::io::IsTerminal as _;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use super::{Outcome, out, out_line, print_diagnostics};
+use crate::apply::{self, Progress};
+use crate::check::{self, Config};
+use crate::diag::{Diagnostic, Severity};
+use crate::engine::{Engine, EndpointRequest};
+use crate::model::load::{self, Inputs, MemoryFile};
+use crate::model::Stack;
+use crate::plan::live::{self, ImageInfo};
+use crate::plan::render::Colors;
+use crate::plan::{self, Change, desired::Desired};
+use crate::source::SourceDb;
+
+/// Which stack: paths, or a profile rendered in memory.
+#[derive(Debug, Clone, clap::Args)]
+pub struct StackArgs {
+    /// Compose files, mcp/v1 manifests, or directories, as for `check`. Without paths, the
+    /// selected profile is rendered in memory.
+    pub paths: Vec<PathBuf>,
+    /// A compose file to merge, in order, as `docker compose -f` does (repeatable).
+    #[arg(short = 'f', long = "file", value_name = "FILE")]
+    pub files: Vec<PathBuf>,
+    /// Profile to render when no path is given.
+    #[arg(long, short = 'p', default_value = "default")]
+    pub profile: String,
+    /// Templates overriding the built-in ones (with --profile).
+    #[arg(long)]
+    pub templates: Option<PathBuf>,
+    /// Variables for `${VAR}` interpolation, instead of the `.env` beside the compose file.
+    #[arg(long)]
+    pub env_file: Option<PathBuf>,
+    /// The project every object is labelled with (default: the profile's `project`, the
+    /// compose file's `name:`, or the directory's name).
+    #[arg(long, value_name = "NAME")]
+    pub project_name: Option<String>,
+}
+
+/// Where the daemon is.
+#[derive(Debug, Clone, clap::Args)]
+pub struct ConnArgs {
+    /// Daemon address: `unix:///var/run/docker.sock`, `tcp://host:2376` (default: the
+    /// profile's `dind.endpoint`, then `DOCKER_HOST`, then the local socket).
+    #[arg(long, short = 'H', value_name = "URL")]
+    pub host: Option<String>,
+    /// CA certificate of the daemon (TLS).
+    #[arg(long, value_name = "FILE")]
+    pub tlscacert: Option<PathBuf>,
+    /// Client certificate (TLS).
+    #[arg(long, value_name = "FILE")]
+    pub tlscert: Option<PathBuf>,
+    /// Client key (TLS).
+    #[arg(long, value_name = "FILE")]
+    pub tlskey: Option<PathBuf>,
+    /// Use TLS with the certificates of `DOCKER_CERT_PATH` (or `~/.docker`).
+    #[arg(long)]
+    pub tlsverify: bool,
+    /// Timeout of one request to the daemon, in seconds.
+    #[arg(long, default_value = "60", value_name = "SECONDS")]
+    pub timeout: u64,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum PlanFormat {
+    Human,
+    Json,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct ApplyArgs {
+    #[command(flatten)]
+    pub stack: StackArgs,
+    #[command(flatten)]
+    pub conn: ConnArgs,
+    /// Print the plan and change nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Also remove this project's containers and networks that no manifest asks for.
+    #[arg(long)]
+    pub prune: bool,
+    /// Containers created and started at once.
+    #[arg(long, default_value = "4", value_name = "N")]
+    pub parallel: usize,
+    /// How long one container may take to become healthy (e.g. `90s`, `2m`).
+    #[arg(long, default_value = "2m", value_name = "DURATION", value_parser = parse_duration)]
+    pub wait_timeout: Duration,
+    /// Grace period for a container that is replaced or removed, before it is killed.
+    #[arg(long, default_value = "10s", value_name = "DURATION", value_parser = parse_duration)]
+    pub stop_timeout: Duration,
+    /// Apply even when `check` reports errors in the stack.
+    #[arg(long)]
+    pub skip_check: bool,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct DiffArgs {
+    #[command(flatten)]
+    pub stack: StackArgs,
+    #[command(flatten)]
+    pub conn: ConnArgs,
+    #[arg(long, value_enum, default_value = "human")]
+    pub format: PlanFormat,
+    /// Exit 0 when there are no changes, 2 when there are, 1 on error (as terraform plan).
+    #[arg(long)]
+    pub detailed_exitcode: bool,
+    /// Count orphans as to be destroyed, as `apply --prune` would.
+    #[arg(long)]
+    pub prune: bool,
+    /// Compare the outer compose stack with the containers of the host daemon instead.
+    #[arg(long)]
+    pub outer: bool,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct StatusArgs {
+    #[command(flatten)]
+    pub stack: StackArgs,
+    #[command(flatten)]
+    pub conn: ConnArgs,
+    #[arg(long, value_enum, default_value = "human")]
+    pub format: PlanFormat,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct DownArgs {
+    #[command(flatten)]
+    pub stack: StackArgs,
+    #[command(flatten)]
+    pub conn: ConnArgs,
+    /// Also remove the project's volumes (their data is lost).
+    #[arg(long)]
+    pub volumes: bool,
+    /// Grace period before a container is killed.
+    #[arg(long, default_value = "10s", value_name = "DURATION", value_parser = parse_duration)]
+    pub stop_timeout: Duration,
+}
+
+fn parse_duration(s: &str) -> Result<Duration, String> {
+    plan::units::duration_ns(s)
+        .map(|ns| Duration::from_nanos(ns as u64))
+        .ok_or_else(|| format!("invalid duration `{s}` (e.g. 90s, 2m, 1m30s)"))
+}
+
+/// A loaded stack and what the profile said about the endpoint.
+struct Loaded {
+    db: SourceDb,
+    stack: Stack,
+    findings: Vec<Diagnostic>,
+    project: String,
+    endpoint_host: Option<String>,
+    endpoint_certs: Option<PathBuf>,
+}
+
+fn load_stack(args: &StackArgs) -> Result<Loaded, Outcome> {
+    let mut db = SourceDb::new();
+    let inputs = Inputs {
+        compose_files: args.files.clone(),
+        paths: args.paths.clone(),
+        env_file: args.env_file.clone(),
+    };
+    let mut memory: Vec<MemoryFile> = Vec::new();
+    let mut profile_project = None;
+    let (mut endpoint_host, mut endpoint_certs) = (None, None);
+    if args.files.is_empty() && args.paths.is_empty() {
+        match super::check::render_profile(&args.profile, args.templates.as_deref(), &mut db) {
+            Ok((files, _, profile)) => {
+                memory = files;
+                profile_project = Some(profile.project.clone());
+                if let Some(e) = &profile.dind.endpoint {
+                    endpoint_host = Some(e.host.clone());
+                    endpoint_certs = e.cert_path.as_ref().map(PathBuf::from);
+                }
+            }
+            Err(diags) => {
+                print_diagnostics(&db, &diags);
+                return Err(Outcome::Failed);
+            }
+        }
+    }
+    let (stack, findings) = match load::load(&inputs, &memory, &mut db) {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return Err(Outcome::Failed);
+        }
+    };
+    let project = args
+        .project_name
+        .clone()
+        .or(profile_project)
+        .or_else(|| compose_name(&stack))
+        .or_else(|| {
+            let first = args.files.first().or(args.paths.first())?;
+            let dir = if first.is_dir() {
+                first.clone()
+            } else {
+                first.parent().map(Path::to_path_buf).unwrap_or_default()
+            };
+            let dir = std::fs::canonicalize(&dir).unwrap_or(dir);
+            dir.file_name().map(|n| n.to_string_lossy().to_string())
+        })
+        .map(|p| normalize_project(&p))
+        .unwrap_or_else(|| "dindctl".into());
+    Ok(Loaded {
+        db,
+        stack,
+        findings,
+        project,
+        endpoint_host,
+        endpoint_certs,
+    })
+}
+
+fn compose_name(stack: &Stack) -> Option<String> {
+    stack
+        .compose_documents
+        .iter()
+        .rev()
+        .find_map(|d| d.get("name").and_then(crate::model::text))
+        .filter(|t| !t.value.unresolved)
+        .map(|t| t.value.text)
+}
+
+/// Lowercase letters, digits, `-` and `_`, as compose project names.
+fn normalize_project(s: &str) -> String {
+    let n: String = s
+        .to_lowercase()
+        .chars()
+        .filter(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_')
+        .collect();
+    if n.is_empty() { "dindctl".into() } else { n }
+}
+
+fn connect(conn: &ConnArgs, loaded: Option<&Loaded>) -> Result<Engine, Outcome> {
+    let req = EndpointRequest {
+        host: conn.host.clone(),
+        tlscacert: conn.tlscacert.clone(),
+        tlscert: conn.tlscert.clone(),
+        tlskey: conn.tlskey.clone(),
+        tlsverify: conn.tlsverify,
+        profile_host: loaded.and_then(|l| l.endpoint_host.clone()),
+        profile_cert_path: loaded.and_then(|l| l.endpoint_certs.clone()),
+        timeout: Duration::from_secs(conn.timeout.max(1)),
+    };
+    let endpoint = req
+        .resolve(&|k| std::env::var(k).ok())
+        .map_err(|e| {
+            eprintln!("error: {e}");
+            Outcome::Failed
+        })?;
+    crate::engine::block_on(Engine::connect(&endpoint)).map_err(|e| {
+        eprintln!("error: {e}");
+        Outcome::Failed
+    })
+}
+
+/// Builds the desired state, resolves the images and observes the daemon.
+struct Planned {
+    desired: Desired,
+    images: HashMap<String, ImageInfo>,
+    plan: plan::Plan,
+}
+
+async fn make_plan(
+    engine: &Engine,
+    loaded: &Loaded,
+    mut desired: Desired,
+    prune: bool,
+) -> Result<Planned, String> {
+    let mut refs: Vec<String> = desired.containers.iter().map(|c| c.spec.image.clone()).collect();
+    refs.sort();
+    refs.dedup();
+    let images = match live::images(engine, &refs).await {
+        Ok(i) => i,
+        Err(missing) => {
+            let mut msg = String::new();
+            for (image, why) in missing {
+                let at: Vec<String> = desired
+                    .containers
+                    .iter()
+                    .filter(|c| c.spec.image == image)
+                    .map(|c| loaded.db.location(c.image_span))
+                    .collect();
+                msg.push_str(&format!(
+                    "error: image `{image}` is not on the daemon at {} ({why})\n  --> {}\n",
+                    engine.endpoint.host,
+                    at.join(", ")
+                ));
+            }
+            msg.push_str("  = help: build or load the image on that daemon first (`docker build`, `docker load`); dindctl does not pull. Nothing was created.");
+            return Err(msg);
+        }
+    };
+    for c in &mut desired.containers {
+        if let Some(img) = images.get(&c.spec.image) {
+            c.spec.image_id = img.id.clone();
+        }
+    }
+    let live = live::observe(engine, &desired.project).await?;
+    let plan = plan::compute(&desired, &images, &live, prune).map_err(|blockers| {
+        let mut msg = String::new();
+        for b in blockers {
+            msg.push_str(&format!("error: {}\n", b.message));
+            if let Some(span) = b.span {
+                msg.push_str(&format!("  --> {}\n", loaded.db.location(span)));
+            }
+        }
+        msg.push_str("  = help: nothing was changed");
+        msg
+    })?;
+    Ok(Planned {
+        desired,
+        images,
+        plan,
+    })
+}
+
+fn desired_state(loaded: &Loaded) -> Result<Desired, Outcome> {
+    plan::desired::build(&loaded.stack, &loaded.db, &loaded.project).map_err(|diags| {
+        print_diagnostics(&loaded.db, &diags);
+        Outcome::Failed
+    })
+}
+
+/// Refuses a stack with error-level findings: what is applied must pass `check`.
+fn gate(loaded: &Loaded) -> Result<(), Outcome> {
+    let config = std::env::current_dir()
+        .ok()
+        .and_then(|d| Config::discover(&d))
+        .map(|p| {
+            let mut db = SourceDb::new();
+            Config::load(&p, &mut db).unwrap_or_default()
+        })
+        .unwrap_or_default();
+    let findings = check::run(&loaded.stack, loaded.findings.clone(), &loaded.db, &config);
+    let errors: Vec<Diagnostic> = findings
+        .into_iter()
+        .filter(|d| d.severity >= Severity::Error)
+        .collect();
+    if errors.is_empty() {
+        return Ok(());
+    }
+    print_diagnostics(&loaded.db, &errors);
+    eprintln!(
+        "error: `dindctl check` reports {} error(s) in this stack; fix them, or pass --skip-check",
+        errors.len()
+    );
+    Err(Outcome::Failed)
+}
+
+fn colors() -> Colors {
+    Colors {
+        on: std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none(),
+    }
+}
+
+pub fn apply(args: &ApplyArgs) -> Outcome {
+    match apply_inner(args) {
+        Ok(o) | Err(o) => o,
+    }
+}
+
+fn apply_inner(args: &ApplyArgs) -> Result<Outcome, Outcome> {
+    let loaded = load_stack(&args.stack)?;
+    if !args.skip_check {
+        gate(&loaded)?;
+    }
+    let desired = desired_state(&loaded)?;
+    let engine = connect(&args.conn, Some(&loaded))?;
+    crate::engine::block_on(async {
+        let planned = make_plan(&engine, &loaded, desired, args.prune)
+            .await
+            .map_err(|e| {
+                eprintln!("{e}");
+                Outcome::Failed
+            })?;
+        if args.dry_run || planned.plan.has_changes() || planned.plan.count(&[Change::Orphan]) > 0 {
+            out(&plan::render::human(&planned.plan, colors()));
+        }
+        if args.dry_run {
+            return Ok(Outcome::Clean);
+        }
+        if !planned.plan.has_changes() {
+            if planned.plan.count(&[Change::Orphan]) == 0 {
+                out_line(&planned.plan.summary());
+            }
+            out(&status_table(&live::containers(&engine, &loaded.project).await.unwrap_or_default()));
+            return Ok(Outcome::Clean);
+        }
+        let opts = apply::Options {
+            parallel: args.parallel,
+            wait_timeout: args.wait_timeout,
+            stop_timeout: args.stop_timeout,
+            ..Default::default()
+        };
+        let progress = Progress::new(std::io::stderr().is_terminal());
+        let report = apply::execute(&engine, &planned.desired, &planned.plan, &opts, &progress).await;
+        if !report.containers.is_empty() {
+            out(&format!("\n{}", apply::table(&report.containers)));
+        }
+        if !report.failures.is_empty() {
+            for f in &report.failures {
+                eprintln!("error: {}: {}", f.name, f.message);
+                if !f.details.is_empty() {
+                    eprint!("{}", f.details);
+                }
+            }
+            eprintln!(
+                "error: apply failed for {} object(s); what succeeded stays, and running apply again continues from here",
+                report.failures.len()
+            );
+            return Ok(Outcome::Findings);
+        }
+        // Verify: the plan must now be empty.
+        let after = make_plan(&engine, &loaded, planned.desired.clone(), args.prune)
+            .await
+            .map_err(|e| {
+                eprintln!("{e}");
+                Outcome::Failed
+            })?;
+        let _ = &planned.images;
+        if after.plan.has_changes() {
+            eprintln!("error: drift after apply: the daemon does not match the manifests");
+            eprint!("{}", plan::render::human(&after.plan, Colors { on: false }));
+            return Ok(Outcome::Findings);
+        }
+        out_line(&format!(
+            "Apply complete: {} added, {} changed, {} destroyed.",
+            planned.plan.to_add(),
+            planned.plan.to_change(),
+            planned.plan.to_destroy()
+        ));
+        Ok(Outcome::Clean)
+    })
+}
+
+pub fn diff(args: &DiffArgs) -> Outcome {
+    let error = if args.detailed_exitcode {
+        Outcome::Exit(1)
+    } else {
+        Outcome::Failed
+    };
+    let loaded = match load_stack(&args.stack) {
+        Ok(l) => l,
+        Err(_) => return error,
+    };
+    if args.outer {
+        return super::outer::diff(args, &loaded.stack, &loaded.db, &loaded.project, error);
+    }
+    let Ok(desired) = desired_state(&loaded) else {
+        return error;
+    };
+    let Ok(engine) = connect(&args.conn, Some(&loaded)) else {
+        return error;
+    };
+    let planned = match crate::engine::block_on(make_plan(&engine, &loaded, desired, args.prune)) {
+        Ok(p) => p,
+        Err(e) => {
+            eprintln!("{e}");
+            return error;
+        }
+    };
+    match args.format {
+        PlanFormat::Human => out(&plan::render::human(&planned.plan, colors())),
+        PlanFormat::Json => out_line(
+            &serde_json::to_string_pretty(&plan::render::json(&planned.plan)).unwrap_or_default(),
+        ),
+    }
+    match (args.detailed_exitcode, planned.plan.has_changes()) {
+        (true, true) => Outcome::Exit(2),
+        _ => Outcome::Clean,
+    }
+}
+
+fn project_only(stack: &StackArgs) -> Result<Option<Loaded>, Outcome> {
+    if stack.project_name.is_some() && stack.paths.is_empty() && stack.files.is_empty() {
+        return Ok(None);
+    }
+    load_stack(stack).map(Some)
+}
+
+pub fn status(args: &StatusArgs) -> Outcome {
+    let loaded = match project_only(&args.stack) {
+        Ok(l) => l,
+        Err(o) => return o,
+    };
+    let project = project_of(&args.stack, loaded.as_ref());
+    let engine = match connect(&args.conn, loaded.as_ref()) {
+        Ok(e) => e,
+        Err(o) => return o,
+    };
+    let containers = match crate::engine::block_on(live::containers(&engine, &project)) {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return Outcome::Failed;
+        }
+    };
+    match args.format {
+        PlanFormat::Human => {
+            if containers.is_empty() {
+                out_line(&format!(
+                    "no containers of project `{project}` on {}",
+                    engine.endpoint.host
+                ));
+            } else {
+                out(&status_table(&containers));
+            }
+        }
+        PlanFormat::Json => {
+            let now = now_secs();
+            let items: Vec<serde_json::Value> = containers
+                .iter()
+                .map(|c| {
+                    serde_json::json!({
+                        "name": c.name,
+                        "manifest": c.manifest,
+                        "image": c.spec.image,
+                        "state": c.state,
+                        "health": c.health,
+                        "ports": c.spec.ports,
+                        "uptime_seconds": if c.running { uptime(&c.started_at, now) } else { None },
+                        "restarts": c.restart_count,
+                    })
+                })
+                .collect();
+            out_line(
+                &serde_json::to_string_pretty(&serde_json::json!({
+                    "project": project,
+                    "containers": items,
+                }))
+                .unwrap_or_default(),
+            );
+        }
+    }
+    Outcome::Clean
+}
+
+fn project_of(stack: &StackArgs, loaded: Option<&Loaded>) -> String {
+    loaded
+        .map(|l| l.project.clone())
+        .or_else(|| stack.project_name.as_deref().map(normalize_project))
+        .unwrap_or_else(|| "dindctl".into())
+}
+
+fn status_table(containers: &[live::LiveContainer]) -> String {
+    let now = now_secs();
+    let mut rows = vec![[
+        "NAME".to_string(),
+        "IMAGE".into(),
+        "STATE".into(),
+        "HEALTH".into(),
+        "PORTS".into(),
+        "UPTIME".into(),
+        "RESTARTS".into(),
+    ]];
+    for c in containers {
+        rows.push([
+            c.name.clone(),
+            c.spec.image.clone(),
+            c.state.clone(),
+            c.health.clone().unwrap_or_else(|| "-".into()),
+            if c.spec.ports.is_empty() {
+                "-".into()
+            } else {
+                c.spec.ports.join(",")
+            },
+            if c.running {
+                uptime(&c.started_at, now).map(human_duration).unwrap_or_else(|| "-".into())
+            } else {
+                "-".into()
+            },
+            c.restart_count.to_string(),
+        ]);
+    }
+    apply::format_table(&rows)
+}
+
+pub fn down(args: &DownArgs) -> Outcome {
+    let loaded = match project_only(&args.stack) {
+        Ok(l) => l,
+        Err(o) => return o,
+    };
+    let project = project_of(&args.stack, loaded.as_ref());
+    let engine = match connect(&args.conn, loaded.as_ref()) {
+        Ok(e) => e,
+        Err(o) => return o,
+    };
+    crate::engine::block_on(async {
+        let live = match live::observe(&engine, &project).await {
+            Ok(l) => l,
+            Err(e) => {
+                eprintln!("error: {e}");
+                return Outcome::Failed;
+            }
+        };
+        let opts = apply::Options {
+            stop_timeout: args.stop_timeout,
+            ..Default::default()
+        };
+        let mut failed = 0;
+        let removals = futures_util::future::join_all(live.containers.iter().map(|c| {
+            let engine = &engine;
+            let opts = &opts;
+            async move { (c, apply::remove_container(engine, &c.id, opts).await) }
+        }))
+        .await;
+        for (c, r) in removals {
+            match r {
+                Ok(()) => out_line(&format!("container {} removed", c.name)),
+                Err(e) => {
+                    failed += 1;
+                    eprintln!("error: container {}: {e}", c.name);
+                }
+            }
+        }
+        for n in &live.networks {
+            match engine.docker.remove_network(&n.id).await {
+                Ok(()) => out_line(&format!("network {} removed", n.name)),
+                Err(e) => {
+                    failed += 1;
+                    eprintln!("error: network {}: {}", n.name, crate::engine::describe(&e));
+                }
+            }
+        }
+        for v in &live.volumes {
+            if !args.volumes {
+                out_line(&format!("volume {} kept (--volumes removes it)", v.name));
+                continue;
+            }
+            match engine
+                .docker
+                .remove_volume(&v.name, None::<bollard::query_parameters::RemoveVolumeOptions>)
+                .await
+            {
+                Ok(()) => out_line(&format!("volume {} removed", v.name)),
+                Err(e) => {
+                    failed += 1;
+                    eprintln!("error: volume {}: {}", v.name, crate::engine::describe(&e));
+                }
+            }
+        }
+        if live.containers.is_empty() && live.networks.is_empty() && live.volumes.is_empty() {
+            out_line(&format!("nothing of project `{project}` on {}", engine.endpoint.host));
+        }
+        if failed > 0 { Outcome::Findings } else { Outcome::Clean }
+    })
+}
+
+fn now_secs() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs() as i64)
+        .unwrap_or(0)
+}
+
+/// Seconds since an RFC 3339 timestamp (`2026-11-27T10:11:12.123Z`).
+fn uptime(started: &str, now: i64) -> Option<i64> {
+    let t = parse_rfc3339(started)?;
+    (t > 0).then(|| (now - t).max(0))
+}
+
+pub fn parse_rfc3339(s: &str) -> Option<i64> {
+    let (date, time) = s.split_once('T')?;
+    let mut d = date.split('-').map(|p| p.parse::<i64>().ok());
+    let (y, m, day) = (d.next()??, d.next()??, d.next()??);
+    let time = time.trim_end_matches('Z');
+    let (time, offset) = match time.rfind(['+', '-']) {
+        Some(i) => {
+            let (t, o) = time.split_at(i);
+            let sign = if o.starts_with('-') { -1 } else { 1 };
+            let (oh, om) = o[1..].split_once(':')?;
+            (t, sign * (oh.parse::<i64>().ok()? * 3600 + om.parse::<i64>().ok()? * 60))
+        }
+        None => (time, 0),
+    };
+    let mut t = time.split(':');
+    let (h, mi) = (t.next()?.parse::<i64>().ok()?, t.next()?.parse::<i64>().ok()?);
+    let sec = t.next()?.split('.').next()?.parse::<i64>().ok()?;
+    // Days from the civil date (Howard Hinnant's algorithm).
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let mp = (m + 9) % 12;
+    let doy = (153 * mp + 2) / 5 + day - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    let days = era * 146097 + doe - 719468;
+    Some(days * 86400 + h * 3600 + mi * 60 + sec - offset)
+}
+
+fn human_duration(secs: i64) -> String {
+    match secs {
+        s if s < 60 => format!("{s}s"),
+        s if s < 3600 => format!("{}m{}s", s / 60, s % 60),
+        s if s < 86400 => format!("{}h{}m", s / 3600, (s % 3600) / 60),
+        s => format!("{}d{}h", s / 86400, (s % 86400) / 3600),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn timestamps() {
+        assert_eq!(parse_rfc3339("1970-01-01T00:00:00Z"), Some(0));
+        assert_eq!(parse_rfc3339("2026-11-27T10:00:00.123456789Z"), Some(1795860000));
+        assert_eq!(parse_rfc3339("2026-11-27T11:00:00+01:00"), Some(1795860000));
+        assert_eq!(parse_rfc3339("0001-01-01T00:00:00Z").map(|t| t < 0), Some(true));
+        assert_eq!(parse_rfc3339("garbage"), None);
+        assert_eq!(human_duration(3725), "1h2m");
+    }
+
+    #[test]
+    fn project_names() {
+        assert_eq!(normalize_project("My Stack.v2"), "mystackv2");
+        assert_eq!(normalize_project("..."), "dindctl");
+    }
+}

@@ -1,0 +1,465 @@
+//! What the manifests ask for, normalized: one [`ContainerSpec`] per MCPContainer (the fields
+//! dindctl manages, in the units the Engine uses), networks with their subnets, the named
+//! volumes the containers mount, and secret files read from disk. The same normalized form is
+//! projected from live containers (see `live`), so planned and live compare field by field.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use serde::Serialize;
+use sha2::{Digest as _, Sha256};
+
+use super::units;
+use crate::diag::Diagnostic;
+use crate::model::{ManifestKind, Stack, text};
+use crate::source::{SourceDb, Span};
+use crate::yaml::{Node, Value};
+
+/// The fields of a container dindctl manages, normalized.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct ContainerSpec {
+    pub image: String,
+    /// The image ID the reference resolved to on the daemon.
+    pub image_id: String,
+    pub command: Vec<String>,
+    pub environment: BTreeMap<String, String>,
+    /// `[host_ip:]host_port->container_port/proto`, sorted.
+    pub ports: Vec<String>,
+    /// `source:target[:ro]`, sorted.
+    pub mounts: Vec<String>,
+    pub networks: Vec<String>,
+    pub healthcheck: Option<HealthSpec>,
+    pub resources: Resources,
+    pub restart: String,
+    pub labels: BTreeMap<String, String>,
+    pub user: String,
+    pub group_add: Vec<String>,
+    /// Secret name to a digest of its content (never the content).
+    pub secrets: BTreeMap<String, String>,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct HealthSpec {
+    pub test: Vec<String>,
+    #[serde(rename = "interval", serialize_with = "as_duration")]
+    pub interval_ns: i64,
+    #[serde(rename = "timeout", serialize_with = "as_duration")]
+    pub timeout_ns: i64,
+    pub retries: i64,
+    #[serde(rename = "start_period", serialize_with = "as_duration")]
+    pub start_period_ns: i64,
+}
+
+/// Durations are shown as compose writes them (`30s`, `1m30s`); exact to the millisecond.
+fn as_duration<S: serde::Serializer>(ns: &i64, s: S) -> Result<S::Ok, S::Error> {
+    if *ns % 1_000_000 == 0 {
+        s.serialize_str(&units::format_duration(*ns))
+    } else {
+        s.serialize_str(&format!("{ns}ns"))
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct Resources {
+    pub nano_cpus: i64,
+    pub memory: i64,
+    pub memory_reservation: i64,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct NetworkSpec {
+    pub driver: String,
+    pub internal: bool,
+    pub subnet: String,
+    pub gateway: String,
+}
+
+#[derive(Clone, Debug)]
+pub struct DesiredContainer {
+    /// `metadata.name`: the identity label.
+    pub name: String,
+    /// The container's name on the daemon.
+    pub container_name: String,
+    pub spec: ContainerSpec,
+    pub secrets: Vec<SecretFile>,
+    pub span: Span,
+    /// Where `spec.image` is written.
+    pub image_span: Span,
+    pub port_spans: Vec<(String, Span)>,
+}
+
+#[derive(Clone)]
+pub struct SecretFile {
+    pub name: String,
+    pub path: PathBuf,
+    pub content: Vec<u8>,
+}
+
+impl std::fmt::Debug for SecretFile {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "SecretFile({}, {} bytes)", self.name, self.content.len())
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct DesiredNetwork {
+    pub name: String,
+    pub spec: NetworkSpec,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug)]
+pub struct DesiredVolume {
+    pub name: String,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug, Default)]
+pub struct Desired {
+    pub project: String,
+    pub containers: Vec<DesiredContainer>,
+    pub networks: Vec<DesiredNetwork>,
+    pub volumes: Vec<DesiredVolume>,
+}
+
+/// A digest of a secret's content, keyed by the project and secret name so equal contents of
+/// different secrets do not share a digest.
+pub fn secret_digest(project: &str, name: &str, content: &[u8]) -> String {
+    let mut h = Sha256::new();
+    h.update(b"dindctl-secret\0");
+    h.update(project.as_bytes());
+    h.update(b"\0");
+    h.update(name.as_bytes());
+    h.update(b"\0");
+    h.update(content);
+    hex(&h.finalize())[..32].to_string()
+}
+
+pub fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Builds the desired state from the inner manifests. Errors name the file and line.
+pub fn build(stack: &Stack, db: &SourceDb, project: &str) -> Result<Desired, Vec<Diagnostic>> {
+    let mut errors = Vec::new();
+    let mut desired = Desired {
+        project: project.to_string(),
+        ..Default::default()
+    };
+    let mut secret_files: BTreeMap<String, (PathBuf, Span)> = BTreeMap::new();
+    for m in &stack.inner {
+        match &m.kind {
+            ManifestKind::Network(_) => {
+                let spec = m.node.get("spec");
+                let field = |k: &str| {
+                    spec.and_then(|s| s.get(k))
+                        .and_then(text)
+                        .map(|t| t.value.text)
+                };
+                desired.networks.push(DesiredNetwork {
+                    name: m.name.value.clone(),
+                    spec: NetworkSpec {
+                        driver: field("driver").unwrap_or_else(|| "bridge".into()),
+                        internal: field("internal").is_some_and(|v| v == "true"),
+                        subnet: field("subnet").unwrap_or_default(),
+                        gateway: field("gateway").unwrap_or_default(),
+                    },
+                    span: m.name.span,
+                });
+            }
+            ManifestKind::Secret(s) => {
+                let Some(file) = &s.file else {
+                    errors.push(Diagnostic::error(
+                        "apply",
+                        format!("secret `{}` has no `spec.file`", m.name.value),
+                        Some(m.name.span),
+                    ));
+                    continue;
+                };
+                let base = Path::new(db.name(m.source))
+                    .parent()
+                    .unwrap_or(Path::new(""))
+                    .to_path_buf();
+                let path = base.join(&file.value.text);
+                secret_files.insert(m.name.value.clone(), (path, file.span));
+            }
+            ManifestKind::Container(_) => {}
+        }
+    }
+    let mut volumes: BTreeMap<String, Span> = BTreeMap::new();
+    let mut loaded_secrets: BTreeMap<String, SecretFile> = BTreeMap::new();
+    for (m, c) in stack.containers() {
+        let Some(spec_node) = m.node.get("spec") else {
+            continue;
+        };
+        let mut local: Vec<Diagnostic> = Vec::new();
+        let mut err = |span: Span, msg: String| {
+            local.push(Diagnostic::error("apply", msg, Some(span)));
+        };
+        let Some(image) = c.image.as_ref().filter(|i| !i.value.unresolved) else {
+            errors.push(Diagnostic::error(
+                "apply",
+                format!("container `{}` has no image", m.name.value),
+                Some(m.name.span),
+            ));
+            continue;
+        };
+        let mut spec = ContainerSpec {
+            image: image.value.text.clone(),
+            restart: "no".into(),
+            ..Default::default()
+        };
+        // command: a list, or a string split into words.
+        match spec_node.get("command").map(|n| (&n.value, n.span)) {
+            Some((Value::Scalar(_), span)) => {
+                let t = spec_node
+                    .get("command")
+                    .and_then(text)
+                    .map(|t| t.value.text)
+                    .unwrap_or_default();
+                match units::split_words(&t) {
+                    Some(words) => spec.command = words,
+                    None => err(span, "`command` has an unterminated quote".into()),
+                }
+            }
+            Some(_) => spec.command = c.command.iter().map(|t| t.value.text.clone()).collect(),
+            None => {}
+        }
+        for var in &c.environment {
+            if let Some(v) = &var.value {
+                spec.environment.insert(var.key.clone(), v.value.text.clone());
+            }
+        }
+        let mut port_spans = Vec::new();
+        for p in &c.ports {
+            match &p.spec {
+                Ok(ps) => {
+                    let Some(host) = ps.host else {
+                        err(p.span, "an inner port needs a host port".into());
+                        continue;
+                    };
+                    if ps.container.len() != host.len() {
+                        err(p.span, "host and container port ranges differ in length".into());
+                        continue;
+                    }
+                    for i in 0..host.len() {
+                        let hp = host.start as u32 + i;
+                        let cp = ps.container.start as u32 + i;
+                        let ip = ps.host_ip.map(|ip| ip.to_string()).unwrap_or_default();
+                        let key = port_key(&ip, &hp.to_string(), &format!("{cp}/{}", ps.protocol));
+                        port_spans.push((key.clone(), p.span));
+                        spec.ports.push(key);
+                    }
+                }
+                Err(e) => err(p.span, format!("invalid port: {e}")),
+            }
+        }
+        spec.ports.sort();
+        for v in &c.volumes {
+            if !v.is_bind && !v.source.starts_with('.') {
+                volumes.entry(v.source.clone()).or_insert(v.span);
+            } else if !v.is_bind {
+                err(
+                    v.span,
+                    format!(
+                        "`{}` is a relative path; inner bind mounts need an absolute path inside the DinD container",
+                        v.source
+                    ),
+                );
+                continue;
+            }
+            let mut bind = format!("{}:{}", v.source, v.target);
+            if v.read_only {
+                bind.push_str(":ro");
+            }
+            spec.mounts.push(bind);
+        }
+        spec.mounts.sort();
+        spec.networks = c.networks.iter().map(|n| n.value.clone()).collect();
+        spec.networks.sort();
+        spec.networks.dedup();
+        if let Some(h) = spec_node.get("healthcheck") {
+            spec.healthcheck = healthcheck(h, &mut err);
+        }
+        if let Some(r) = spec_node.get("resources") {
+            let get = |a: &str, b: &str| r.get(a).and_then(|x| x.get(b)).and_then(text);
+            if let Some(t) = get("limits", "cpus") {
+                match units::nano_cpus(&t.value.text) {
+                    Some(n) => spec.resources.nano_cpus = n,
+                    None => err(t.span, format!("invalid cpus `{}`", t.value.text)),
+                }
+            }
+            for (group, slot) in [("limits", 0), ("reservations", 1)] {
+                if let Some(t) = get(group, "memory") {
+                    match units::bytes(&t.value.text) {
+                        Some(n) if slot == 0 => spec.resources.memory = n,
+                        Some(n) => spec.resources.memory_reservation = n,
+                        None => err(t.span, format!("invalid memory size `{}`", t.value.text)),
+                    }
+                }
+            }
+        }
+        if let Some(t) = spec_node.get("restart_policy").and_then(text) {
+            let r = t.value.text.clone();
+            let ok = matches!(r.as_str(), "no" | "always" | "unless-stopped" | "on-failure")
+                || r.strip_prefix("on-failure:")
+                    .is_some_and(|n| n.parse::<u32>().is_ok());
+            if ok {
+                spec.restart = r;
+            } else {
+                err(t.span, format!("invalid restart_policy `{r}`"));
+            }
+        }
+        for (k, v) in c.metadata_labels.iter().chain(&c.labels) {
+            if k.starts_with(super::LABEL_PREFIX) {
+                err(
+                    v.span,
+                    format!("label `{k}` is reserved: dindctl sets the `{}` labels itself", super::LABEL_PREFIX),
+                );
+            }
+            spec.labels.insert(k.clone(), v.value.text.clone());
+        }
+        spec.user = c.user.as_ref().map(|u| u.value.text.clone()).unwrap_or_default();
+        spec.group_add = c.group_add.iter().map(|g| g.value.text.clone()).collect();
+        let mut secrets = Vec::new();
+        for s in &c.secrets {
+            let Some((path, file_span)) = secret_files.get(&s.value) else {
+                err(s.span, format!("secret `{}` is not defined by an MCPSecret", s.value));
+                continue;
+            };
+            let file = match loaded_secrets.get(&s.value) {
+                Some(f) => f.clone(),
+                None => match std::fs::read(path) {
+                    Ok(content) => {
+                        let f = SecretFile {
+                            name: s.value.clone(),
+                            path: path.clone(),
+                            content,
+                        };
+                        loaded_secrets.insert(s.value.clone(), f.clone());
+                        f
+                    }
+                    Err(e) => {
+                        err(
+                            *file_span,
+                            format!("cannot read secret `{}` from {}: {e}", s.value, path.display()),
+                        );
+                        continue;
+                    }
+                },
+            };
+            spec.secrets
+                .insert(file.name.clone(), secret_digest(project, &file.name, &file.content));
+            secrets.push(file);
+        }
+        if c
+            .environment
+            .iter()
+            .any(|v| v.value.as_ref().is_some_and(|t| t.value.unresolved))
+        {
+            err(
+                m.name.span,
+                format!(
+                    "container `{}` has environment values that depend on unset variables",
+                    m.name.value
+                ),
+            );
+        }
+        errors.append(&mut local);
+        desired.containers.push(DesiredContainer {
+            name: m.name.value.clone(),
+            container_name: c.container_name.value.clone(),
+            spec,
+            secrets,
+            span: m.name.span,
+            image_span: image.span,
+            port_spans,
+        });
+    }
+    desired.volumes = volumes
+        .into_iter()
+        .map(|(name, span)| DesiredVolume { name, span })
+        .collect();
+    let known: std::collections::HashSet<&str> =
+        desired.networks.iter().map(|n| n.name.as_str()).collect();
+    for (m, c) in stack.containers() {
+        for n in &c.networks {
+            if !known.contains(n.value.as_str()) {
+                errors.push(Diagnostic::error(
+                    "apply",
+                    format!(
+                        "container `{}` joins network `{}`, which no MCPNetwork defines",
+                        m.name.value, n.value
+                    ),
+                    Some(n.span),
+                ));
+            }
+        }
+    }
+    if errors.is_empty() {
+        Ok(desired)
+    } else {
+        Err(errors)
+    }
+}
+
+pub fn port_key(host_ip: &str, host_port: &str, container: &str) -> String {
+    if host_ip.is_empty() {
+        format!("{host_port}->{container}")
+    } else if host_ip.contains(':') {
+        format!("[{host_ip}]:{host_port}->{container}")
+    } else {
+        format!("{host_ip}:{host_port}->{container}")
+    }
+}
+
+fn healthcheck(node: &Node, err: &mut impl FnMut(Span, String)) -> Option<HealthSpec> {
+    if node
+        .get("disable")
+        .and_then(text)
+        .is_some_and(|t| t.value.text == "true")
+    {
+        return Some(HealthSpec {
+            test: vec!["NONE".into()],
+            ..Default::default()
+        });
+    }
+    let test = match node.get("test") {
+        Some(n) => match &n.value {
+            Value::Seq(items) => items
+                .iter()
+                .filter_map(text)
+                .map(|t| t.value.text)
+                .collect(),
+            Value::Scalar(_) => {
+                let t = text(n).map(|t| t.value.text).unwrap_or_default();
+                vec!["CMD-SHELL".into(), t]
+            }
+            Value::Map(_) => Vec::new(),
+        },
+        None => Vec::new(),
+    };
+    let mut h = HealthSpec {
+        test,
+        ..Default::default()
+    };
+    for (key, slot) in [
+        ("interval", &mut h.interval_ns),
+        ("timeout", &mut h.timeout_ns),
+        ("start_period", &mut h.start_period_ns),
+    ] {
+        if let Some(t) = node.get(key).and_then(text) {
+            match units::duration_ns(&t.value.text) {
+                Some(ns) => *slot = ns,
+                None => err(t.span, format!("invalid duration `{}`", t.value.text)),
+            }
+        }
+    }
+    if let Some(t) = node.get("retries").and_then(text) {
+        match t.value.text.parse::<i64>() {
+            Ok(n) if n >= 0 => h.retries = n,
+            _ => err(t.span, format!("invalid retries `{}`", t.value.text)),
+        }
+    }
+    Some(h)
+}

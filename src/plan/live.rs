@@ -1,0 +1,398 @@
+//! Observing the daemon: dindctl's objects (found by label), the images the manifests name,
+//! and the live configuration of each container projected onto the fields dindctl manages.
+
+use std::collections::{BTreeMap, HashMap};
+
+use bollard::models::{ContainerInspectResponse, HealthConfig, RestartPolicyNameEnum};
+use bollard::query_parameters::{
+    InspectContainerOptions, ListContainersOptionsBuilder, ListNetworksOptionsBuilder,
+    ListVolumesOptionsBuilder,
+};
+use futures_util::{StreamExt as _, stream};
+
+use super::desired::{ContainerSpec, HealthSpec, NetworkSpec, port_key};
+use super::{HASH_VERSION, LABEL_PREFIX, label};
+use crate::engine::{Engine, describe};
+
+/// What the image of a container provides by default.
+#[derive(Clone, Debug, Default)]
+pub struct ImageInfo {
+    pub id: String,
+    pub cmd: Vec<String>,
+    pub env: BTreeMap<String, String>,
+    pub labels: BTreeMap<String, String>,
+    pub user: String,
+    pub healthcheck: Option<HealthSpec>,
+}
+
+#[derive(Clone, Debug)]
+pub struct LiveContainer {
+    pub id: String,
+    /// The container's name, without the leading `/`.
+    pub name: String,
+    /// The `name` label: the manifest this container was created from.
+    pub manifest: String,
+    pub spec_hash: String,
+    pub hash_version: String,
+    pub spec: ContainerSpec,
+    pub state: String,
+    pub running: bool,
+    pub health: Option<String>,
+    pub restart_count: i64,
+    pub started_at: String,
+    pub exit_code: i64,
+    pub oom_killed: bool,
+}
+
+#[derive(Clone, Debug)]
+pub struct LiveNetwork {
+    pub id: String,
+    pub name: String,
+    pub spec_hash: String,
+    pub spec: NetworkSpec,
+    /// Names of the containers attached.
+    pub containers: Vec<String>,
+}
+
+#[derive(Clone, Debug)]
+pub struct LiveVolume {
+    pub name: String,
+}
+
+/// An object on the daemon that dindctl does not own.
+#[derive(Clone, Debug)]
+pub struct Foreign {
+    pub kind: &'static str,
+    pub name: String,
+    pub id: String,
+    /// The dindctl project it belongs to, when it is another project's.
+    pub project: Option<String>,
+}
+
+#[derive(Clone, Debug, Default)]
+pub struct Live {
+    pub containers: Vec<LiveContainer>,
+    pub networks: Vec<LiveNetwork>,
+    pub volumes: Vec<LiveVolume>,
+    /// Every other container, network and volume name on the daemon (for name clashes).
+    pub foreign: Vec<Foreign>,
+    /// Host ports published by containers that are not this project's: `ip:port/proto` → name.
+    pub foreign_ports: Vec<(String, u16, String, String)>,
+}
+
+fn project_filter(project: &str) -> HashMap<String, Vec<String>> {
+    HashMap::from([(
+        "label".to_string(),
+        vec![format!("{}={project}", label("project"))],
+    )])
+}
+
+/// Lists and inspects everything of `project` on the daemon.
+pub async fn observe(engine: &Engine, project: &str) -> Result<Live, String> {
+    let docker = &engine.docker;
+    let all = docker
+        .list_containers(Some(ListContainersOptionsBuilder::new().all(true).build()))
+        .await
+        .map_err(|e| format!("listing containers: {}", describe(&e)))?;
+    let mut live = Live::default();
+    let mut ours = Vec::new();
+    for c in &all {
+        let labels = c.labels.clone().unwrap_or_default();
+        let name = c
+            .names
+            .as_ref()
+            .and_then(|n| n.first())
+            .map(|n| n.trim_start_matches('/').to_string())
+            .unwrap_or_default();
+        let id = c.id.clone().unwrap_or_default();
+        if labels.get(&label("project")).map(String::as_str) == Some(project) {
+            ours.push(id);
+        } else {
+            for p in c.ports.iter().flatten() {
+                if let Some(public) = p.public_port {
+                    live.foreign_ports.push((
+                        p.ip.clone().unwrap_or_default(),
+                        public,
+                        p.typ.map(|t| t.to_string()).unwrap_or_else(|| "tcp".into()),
+                        name.clone(),
+                    ));
+                }
+            }
+            live.foreign.push(Foreign {
+                kind: "container",
+                name,
+                id,
+                project: labels.get(&label("project")).cloned(),
+            });
+        }
+    }
+    let inspected: Vec<Result<ContainerInspectResponse, String>> = stream::iter(ours)
+        .map(|id| async move {
+            docker
+                .inspect_container(&id, None::<InspectContainerOptions>)
+                .await
+                .map_err(|e| format!("inspecting container {id}: {}", describe(&e)))
+        })
+        .buffer_unordered(16)
+        .collect()
+        .await;
+    for c in inspected {
+        match c {
+            Ok(c) => live.containers.push(project_container(&c)),
+            // Removed between the listing and the inspection: it is gone.
+            Err(e) if e.contains("404") || e.contains("No such container") => {}
+            Err(e) => return Err(e),
+        }
+    }
+    live.containers.sort_by(|a, b| a.name.cmp(&b.name));
+
+    let networks = docker
+        .list_networks(Some(ListNetworksOptionsBuilder::new().build()))
+        .await
+        .map_err(|e| format!("listing networks: {}", describe(&e)))?;
+    for n in networks {
+        let labels = n.labels.clone().unwrap_or_default();
+        let name = n.name.clone().unwrap_or_default();
+        let id = n.id.clone().unwrap_or_default();
+        if labels.get(&label("project")).map(String::as_str) != Some(project) {
+            live.foreign.push(Foreign {
+                kind: "network",
+                name,
+                id,
+                project: labels.get(&label("project")).cloned(),
+            });
+            continue;
+        }
+        let ipam = n
+            .ipam
+            .as_ref()
+            .and_then(|i| i.config.as_ref())
+            .and_then(|c| c.first());
+        live.networks.push(LiveNetwork {
+            id,
+            name,
+            spec_hash: labels.get(&label("spec-hash")).cloned().unwrap_or_default(),
+            spec: NetworkSpec {
+                driver: n.driver.clone().unwrap_or_default(),
+                internal: n.internal.unwrap_or(false),
+                subnet: ipam.and_then(|c| c.subnet.clone()).unwrap_or_default(),
+                gateway: ipam.and_then(|c| c.gateway.clone()).unwrap_or_default(),
+            },
+            containers: Vec::new(),
+        });
+    }
+    for n in &mut live.networks {
+        n.containers = live
+            .containers
+            .iter()
+            .filter(|c| c.spec.networks.contains(&n.name))
+            .map(|c| c.name.clone())
+            .collect();
+    }
+    live.networks.sort_by(|a, b| a.name.cmp(&b.name));
+
+    let volumes = docker
+        .list_volumes(Some(ListVolumesOptionsBuilder::new().build()))
+        .await
+        .map_err(|e| format!("listing volumes: {}", describe(&e)))?;
+    for v in volumes.volumes.unwrap_or_default() {
+        let labels = v.labels.clone();
+        if labels.get(&label("project")).map(String::as_str) == Some(project) {
+            live.volumes.push(LiveVolume { name: v.name });
+        } else {
+            live.foreign.push(Foreign {
+                kind: "volume",
+                name: v.name,
+                id: String::new(),
+                project: labels.get(&label("project")).cloned(),
+            });
+        }
+    }
+    live.volumes.sort_by(|a, b| a.name.cmp(&b.name));
+    Ok(live)
+}
+
+/// Only this project's containers (for `status`), without networks and volumes.
+pub async fn containers(engine: &Engine, project: &str) -> Result<Vec<LiveContainer>, String> {
+    let docker = &engine.docker;
+    let list = docker
+        .list_containers(Some(
+            ListContainersOptionsBuilder::new()
+                .all(true)
+                .filters(&project_filter(project))
+                .build(),
+        ))
+        .await
+        .map_err(|e| format!("listing containers: {}", describe(&e)))?;
+    let mut out = Vec::new();
+    for c in list {
+        let id = c.id.unwrap_or_default();
+        match docker
+            .inspect_container(&id, None::<InspectContainerOptions>)
+            .await
+        {
+            Ok(c) => out.push(project_container(&c)),
+            Err(e) => {
+                let text = describe(&e);
+                if !text.contains("404") && !text.contains("No such container") {
+                    return Err(format!("inspecting container {id}: {text}"));
+                }
+            }
+        }
+    }
+    out.sort_by(|a, b| a.name.cmp(&b.name));
+    Ok(out)
+}
+
+pub fn health_spec(h: &HealthConfig) -> HealthSpec {
+    HealthSpec {
+        test: h.test.clone().unwrap_or_default(),
+        interval_ns: h.interval.unwrap_or(0),
+        timeout_ns: h.timeout.unwrap_or(0),
+        retries: h.retries.unwrap_or(0),
+        start_period_ns: h.start_period.unwrap_or(0),
+    }
+}
+
+/// The live configuration projected onto the managed fields.
+pub fn project_container(c: &ContainerInspectResponse) -> LiveContainer {
+    let config = c.config.clone().unwrap_or_default();
+    let host = c.host_config.clone().unwrap_or_default();
+    let labels = config.labels.clone().unwrap_or_default();
+    let mut spec = ContainerSpec {
+        image: config.image.clone().unwrap_or_default(),
+        image_id: c.image.clone().unwrap_or_default(),
+        command: config.cmd.clone().unwrap_or_default(),
+        ..Default::default()
+    };
+    for e in config.env.iter().flatten() {
+        let (k, v) = e.split_once('=').unwrap_or((e, ""));
+        spec.environment.insert(k.to_string(), v.to_string());
+    }
+    for (port, bindings) in host.port_bindings.iter().flatten() {
+        for b in bindings.iter().flatten() {
+            spec.ports.push(port_key(
+                b.host_ip.as_deref().unwrap_or(""),
+                b.host_port.as_deref().unwrap_or(""),
+                port,
+            ));
+        }
+    }
+    spec.ports.sort();
+    spec.mounts = host.binds.clone().unwrap_or_default();
+    spec.mounts.sort();
+    spec.networks = c
+        .network_settings
+        .as_ref()
+        .and_then(|n| n.networks.as_ref())
+        .map(|n| n.keys().cloned().collect())
+        .unwrap_or_default();
+    spec.networks.sort();
+    spec.healthcheck = config.healthcheck.as_ref().map(health_spec);
+    spec.resources.nano_cpus = host.nano_cpus.unwrap_or(0);
+    spec.resources.memory = host.memory.unwrap_or(0);
+    spec.resources.memory_reservation = host.memory_reservation.unwrap_or(0);
+    spec.restart = match &host.restart_policy {
+        Some(p) => {
+            let name = match p.name {
+                Some(RestartPolicyNameEnum::ALWAYS) => "always",
+                Some(RestartPolicyNameEnum::UNLESS_STOPPED) => "unless-stopped",
+                Some(RestartPolicyNameEnum::ON_FAILURE) => "on-failure",
+                _ => "no",
+            };
+            match p.maximum_retry_count {
+                Some(n) if n > 0 && name == "on-failure" => format!("{name}:{n}"),
+                _ => name.to_string(),
+            }
+        }
+        None => "no".into(),
+    };
+    spec.labels = labels
+        .iter()
+        .filter(|(k, _)| !k.starts_with(LABEL_PREFIX))
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect();
+    spec.user = config.user.clone().unwrap_or_default();
+    spec.group_add = host.group_add.clone().unwrap_or_default();
+    spec.secrets = labels
+        .get(&label("secrets"))
+        .and_then(|s| serde_json::from_str(s).ok())
+        .unwrap_or_default();
+    let state = c.state.clone().unwrap_or_default();
+    LiveContainer {
+        id: c.id.clone().unwrap_or_default(),
+        name: c
+            .name
+            .clone()
+            .unwrap_or_default()
+            .trim_start_matches('/')
+            .to_string(),
+        manifest: labels.get(&label("name")).cloned().unwrap_or_default(),
+        spec_hash: labels.get(&label("spec-hash")).cloned().unwrap_or_default(),
+        hash_version: labels
+            .get(&label("hash-version"))
+            .cloned()
+            .unwrap_or_else(|| HASH_VERSION.to_string()),
+        spec,
+        state: state
+            .status
+            .map(|s| s.to_string())
+            .unwrap_or_else(|| "unknown".into()),
+        running: state.running.unwrap_or(false),
+        health: state
+            .health
+            .as_ref()
+            .and_then(|h| h.status)
+            .map(|s| s.to_string())
+            .filter(|s| !s.is_empty() && s != "none"),
+        restart_count: c.restart_count.unwrap_or(0),
+        started_at: state.started_at.clone().unwrap_or_default(),
+        exit_code: state.exit_code.unwrap_or(0),
+        oom_killed: state.oom_killed.unwrap_or(false),
+    }
+}
+
+/// Resolves each image reference on the daemon. A missing image is an error naming it.
+pub async fn images(
+    engine: &Engine,
+    refs: &[String],
+) -> Result<HashMap<String, ImageInfo>, Vec<(String, String)>> {
+    let mut found = HashMap::new();
+    let mut missing = Vec::new();
+    for r in refs {
+        if found.contains_key(r) {
+            continue;
+        }
+        match engine.docker.inspect_image(r).await {
+            Ok(img) => {
+                let config = img.config.unwrap_or_default();
+                let env = config
+                    .env
+                    .unwrap_or_default()
+                    .into_iter()
+                    .map(|e| {
+                        let (k, v) = e.split_once('=').unwrap_or((&e, ""));
+                        (k.to_string(), v.to_string())
+                    })
+                    .collect();
+                found.insert(
+                    r.clone(),
+                    ImageInfo {
+                        id: img.id.unwrap_or_default(),
+                        cmd: config.cmd.unwrap_or_default(),
+                        env,
+                        labels: config.labels.unwrap_or_default().into_iter().collect(),
+                        user: config.user.unwrap_or_default(),
+                        healthcheck: config.healthcheck.as_ref().map(health_spec),
+                    },
+                );
+            }
+            Err(e) => missing.push((r.clone(), describe(&e))),
+        }
+    }
+    if missing.is_empty() {
+        Ok(found)
+    } else {
+        Err(missing)
+    }
+}

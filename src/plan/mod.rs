@@ -1,0 +1,544 @@
+//! Planning: what the manifests ask for ([`desired`]), what the daemon runs ([`live`]), and the
+//! actions that turn one into the other, each with its reasons and field changes.
+
+pub mod desired;
+pub mod live;
+pub mod render;
+pub mod request;
+pub mod units;
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+
+use serde::Serialize;
+
+use desired::{ContainerSpec, Desired, DesiredContainer};
+use live::{ImageInfo, Live, LiveContainer};
+
+/// The namespace of every label dindctl sets.
+pub const LABEL_PREFIX: &str = "io.dindctl.";
+/// Bumped when the spec hash is computed differently; a container hashed by another version
+/// is compared field by field only.
+pub const HASH_VERSION: &str = "1";
+
+pub fn label(key: &str) -> String {
+    format!("{LABEL_PREFIX}{key}")
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, PartialOrd, Ord)]
+#[serde(rename_all = "lowercase")]
+pub enum Change {
+    Create,
+    Recreate,
+    Start,
+    Remove,
+    /// Ours but no longer in the manifests, and `--prune` was not given.
+    Orphan,
+    Noop,
+}
+
+impl Change {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Change::Create => "create",
+            Change::Recreate => "recreate",
+            Change::Start => "start",
+            Change::Remove => "remove",
+            Change::Orphan => "orphan",
+            Change::Noop => "no-op",
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, PartialOrd, Ord, Hash)]
+#[serde(rename_all = "lowercase")]
+pub enum Kind {
+    Network,
+    Volume,
+    Container,
+}
+
+impl Kind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Kind::Network => "network",
+            Kind::Volume => "volume",
+            Kind::Container => "container",
+        }
+    }
+}
+
+/// One field that differs, with secret values already redacted.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct FieldChange {
+    pub field: String,
+    pub before: Option<String>,
+    pub after: Option<String>,
+}
+
+#[derive(Clone, Debug)]
+pub struct Action {
+    pub kind: Kind,
+    /// The object's name on the daemon.
+    pub name: String,
+    pub change: Change,
+    pub reasons: Vec<String>,
+    pub fields: Vec<FieldChange>,
+    /// The planned configuration, normalized and redacted (None when removing).
+    pub planned: Option<serde_json::Value>,
+    /// The live configuration projected onto the managed fields (None when absent).
+    pub live: Option<serde_json::Value>,
+    /// The live object's id, when there is one.
+    pub live_id: Option<String>,
+    /// The desired container's index in [`Desired::containers`].
+    pub desired: Option<usize>,
+}
+
+#[derive(Clone, Debug, Default)]
+pub struct Plan {
+    pub actions: Vec<Action>,
+}
+
+impl Plan {
+    pub fn count(&self, changes: &[Change]) -> usize {
+        self.actions
+            .iter()
+            .filter(|a| changes.contains(&a.change))
+            .count()
+    }
+
+    pub fn to_add(&self) -> usize {
+        self.count(&[Change::Create])
+    }
+
+    pub fn to_change(&self) -> usize {
+        self.count(&[Change::Recreate, Change::Start])
+    }
+
+    pub fn to_destroy(&self) -> usize {
+        self.count(&[Change::Remove])
+    }
+
+    pub fn has_changes(&self) -> bool {
+        self.to_add() + self.to_change() + self.to_destroy() > 0
+    }
+
+    /// terraform's summary line.
+    pub fn summary(&self) -> String {
+        if !self.has_changes() {
+            return "No changes.".to_string();
+        }
+        format!(
+            "Plan: {} to add, {} to change, {} to destroy.",
+            self.to_add(),
+            self.to_change(),
+            self.to_destroy()
+        )
+    }
+}
+
+/// Something that makes the plan impossible: a name held by an object dindctl does not own,
+/// an image the daemon does not have, a host port another container holds.
+#[derive(Clone, Debug)]
+pub struct Blocker {
+    pub message: String,
+    pub span: Option<crate::source::Span>,
+}
+
+/// Effective planned specs: the manifest's fields with the image's defaults filled in.
+pub fn effective_specs(
+    desired: &Desired,
+    images: &HashMap<String, ImageInfo>,
+) -> Vec<ContainerSpec> {
+    desired
+        .containers
+        .iter()
+        .map(|d| match images.get(&d.spec.image) {
+            Some(img) => request::effective(&d.spec, img),
+            None => d.spec.clone(),
+        })
+        .collect()
+}
+
+/// Computes the plan. `desired.containers[i].spec.image_id` must be set.
+pub fn compute(
+    desired: &Desired,
+    images: &HashMap<String, ImageInfo>,
+    live: &Live,
+    prune: bool,
+) -> Result<Plan, Vec<Blocker>> {
+    let mut actions = Vec::new();
+    let mut blockers = Vec::new();
+    let foreign_names: HashMap<(&str, &str), &live::Foreign> = live
+        .foreign
+        .iter()
+        .map(|f| ((f.kind, f.name.as_str()), f))
+        .collect();
+    let clash = |kind: &'static str, name: &str, span| {
+        foreign_names.get(&(kind, name)).map(|f| Blocker {
+            message: match &f.project {
+                Some(p) => format!(
+                    "a {kind} named `{name}` already exists and belongs to dindctl project `{p}`; dindctl will not touch it"
+                ),
+                None => format!(
+                    "a {kind} named `{name}` already exists on the daemon{} without dindctl's labels; dindctl never touches it: remove or rename it, or rename this {kind}",
+                    if f.id.is_empty() { String::new() } else { format!(" (id {})", short(&f.id)) }
+                ),
+            },
+            span: Some(span),
+        })
+    };
+
+    // Networks.
+    let mut recreated_networks: HashSet<&str> = HashSet::new();
+    for n in &desired.networks {
+        let planned = serde_json::to_value(&n.spec).unwrap_or_default();
+        let want_hash = request::network(&desired.project, n)
+            .labels
+            .and_then(|l| l.get(&label("spec-hash")).cloned())
+            .unwrap_or_default();
+        match live.networks.iter().find(|l| l.name == n.name) {
+            None => {
+                if let Some(b) = clash("network", &n.name, n.span) {
+                    blockers.push(b);
+                    continue;
+                }
+                actions.push(action(Kind::Network, &n.name, Change::Create, Some(planned), None));
+            }
+            Some(l) => {
+                let live_value = serde_json::to_value(&l.spec).unwrap_or_default();
+                let fields = field_changes(&live_value, &planned, "");
+                let mut a = action(
+                    Kind::Network,
+                    &n.name,
+                    Change::Noop,
+                    Some(planned),
+                    Some(live_value),
+                );
+                a.live_id = Some(l.id.clone());
+                if !fields.is_empty() || l.spec_hash != want_hash {
+                    a.change = Change::Recreate;
+                    a.reasons = if fields.is_empty() {
+                        vec!["the create request changed".into()]
+                    } else {
+                        fields.iter().map(|f| format!("{} changed", f.field)).collect()
+                    };
+                    a.fields = fields;
+                    recreated_networks.insert(n.name.as_str());
+                }
+                actions.push(a);
+            }
+        }
+    }
+    // Volumes: created when missing; never recreated (they hold data).
+    for v in &desired.volumes {
+        if live.volumes.iter().any(|l| l.name == v.name) {
+            continue;
+        }
+        if let Some(b) = clash("volume", &v.name, v.span) {
+            blockers.push(b);
+            continue;
+        }
+        actions.push(action(
+            Kind::Volume,
+            &v.name,
+            Change::Create,
+            Some(serde_json::json!({ "name": v.name })),
+            None,
+        ));
+    }
+
+    // Containers.
+    let effective = effective_specs(desired, images);
+    let mut claimed: HashSet<&str> = HashSet::new();
+    for (i, d) in desired.containers.iter().enumerate() {
+        let planned_spec = &effective[i];
+        let (_, want_hash) = request::container(&desired.project, d);
+        let mine: Vec<&LiveContainer> = live
+            .containers
+            .iter()
+            .filter(|c| c.manifest == d.name)
+            .collect();
+        let current = mine.iter().find(|c| c.name == d.container_name);
+        for leftover in mine.iter().filter(|c| c.name != d.container_name) {
+            claimed.insert(leftover.id.as_str());
+            let mut a = action(
+                Kind::Container,
+                &leftover.name,
+                Change::Remove,
+                None,
+                Some(redacted(&leftover.spec, None)),
+            );
+            a.live_id = Some(leftover.id.clone());
+            a.reasons = vec![format!(
+                "a copy of `{}` left by an interrupted apply or a renamed container_name",
+                d.name
+            )];
+            actions.push(a);
+        }
+        let planned_value = redacted(planned_spec, current.map(|c| &c.spec));
+        let Some(current) = current else {
+            if let Some(b) = clash("container", &d.container_name, d.span) {
+                blockers.push(b);
+                continue;
+            }
+            if let Some(other) = live
+                .containers
+                .iter()
+                .find(|c| c.name == d.container_name && c.manifest != d.name)
+            {
+                blockers.push(Blocker {
+                    message: format!(
+                        "the name `{}` is held by this project's container of manifest `{}`, which no manifest asks for any more; run with --prune to remove it first",
+                        d.container_name, other.manifest
+                    ),
+                    span: Some(d.span),
+                });
+                continue;
+            }
+            let mut a = action(
+                Kind::Container,
+                &d.container_name,
+                Change::Create,
+                Some(planned_value),
+                None,
+            );
+            a.desired = Some(i);
+            actions.push(a);
+            continue;
+        };
+        claimed.insert(current.id.as_str());
+        let live_value = redacted(&current.spec, None);
+        let fields = field_changes(&live_value, &planned_value, "");
+        let mut a = action(
+            Kind::Container,
+            &d.container_name,
+            Change::Noop,
+            Some(planned_value),
+            Some(live_value),
+        );
+        a.live_id = Some(current.id.clone());
+        a.desired = Some(i);
+        let mut reasons: Vec<String> = fields
+            .iter()
+            .map(|f| format!("{} changed", f.field))
+            .collect();
+        for n in &d.spec.networks {
+            if recreated_networks.contains(n.as_str()) {
+                reasons.push(format!("network `{n}` is recreated"));
+            }
+        }
+        if reasons.is_empty()
+            && current.spec_hash != want_hash
+            && current.hash_version == HASH_VERSION
+        {
+            reasons.push("the create request changed (spec hash differs)".into());
+        }
+        if !reasons.is_empty() {
+            if !current.running {
+                reasons.push(format!("the container is {}", current.state));
+            }
+            a.change = Change::Recreate;
+            a.reasons = reasons;
+            a.fields = fields;
+        } else if !current.running {
+            a.change = Change::Start;
+            a.reasons = vec![format!(
+                "the container is {} (exit code {}){}",
+                current.state,
+                current.exit_code,
+                if current.oom_killed { ", killed by the OOM killer" } else { "" }
+            )];
+            a.fields = vec![FieldChange {
+                field: "state".into(),
+                before: Some(current.state.clone()),
+                after: Some("running".into()),
+            }];
+        }
+        actions.push(a);
+    }
+    for c in &live.containers {
+        if claimed.contains(c.id.as_str()) {
+            continue;
+        }
+        let mut a = action(
+            Kind::Container,
+            &c.name,
+            if prune { Change::Remove } else { Change::Orphan },
+            None,
+            Some(redacted(&c.spec, None)),
+        );
+        a.live_id = Some(c.id.clone());
+        a.reasons = vec![format!("no manifest asks for `{}`", c.manifest)];
+        actions.push(a);
+    }
+    let wanted_networks: HashSet<&str> = desired.networks.iter().map(|n| n.name.as_str()).collect();
+    for n in &live.networks {
+        if !wanted_networks.contains(n.name.as_str()) {
+            let mut a = action(
+                Kind::Network,
+                &n.name,
+                if prune { Change::Remove } else { Change::Orphan },
+                None,
+                serde_json::to_value(&n.spec).ok(),
+            );
+            a.live_id = Some(n.id.clone());
+            a.reasons = vec!["no MCPNetwork defines it".into()];
+            actions.push(a);
+        }
+    }
+    let wanted_volumes: HashSet<&str> = desired.volumes.iter().map(|v| v.name.as_str()).collect();
+    for v in &live.volumes {
+        if !wanted_volumes.contains(v.name.as_str()) {
+            let mut a = action(Kind::Volume, &v.name, Change::Orphan, None, None);
+            a.reasons = vec![
+                "no container mounts it; volumes hold data and are removed only by `dindctl down --volumes`".into(),
+            ];
+            actions.push(a);
+        }
+    }
+    blockers.extend(port_blockers(desired, live));
+    if !blockers.is_empty() {
+        return Err(blockers);
+    }
+    actions.sort_by(|a, b| (a.kind, &a.name).cmp(&(b.kind, &b.name)));
+    Ok(Plan { actions })
+}
+
+/// Host ports the desired containers publish that a container of another owner already holds.
+fn port_blockers(desired: &Desired, live: &Live) -> Vec<Blocker> {
+    let mut out = Vec::new();
+    for d in &desired.containers {
+        for (key, span) in &d.port_spans {
+            let (host, proto_part) = key.split_once("->").unwrap_or((key, ""));
+            let proto = proto_part.rsplit('/').next().unwrap_or("tcp");
+            let (ip, port) = match host.rsplit_once(':') {
+                Some((ip, port)) => (ip.trim_matches(['[', ']']), port),
+                None => ("", host),
+            };
+            let Ok(port) = port.parse::<u16>() else {
+                continue;
+            };
+            let unspecified = |s: &str| s.is_empty() || s == "0.0.0.0" || s == "::";
+            if let Some((fip, _, _, holder)) = live.foreign_ports.iter().find(|(fip, fport, fproto, _)| {
+                *fport == port
+                    && fproto == proto
+                    && (unspecified(ip) || unspecified(fip) || fip == ip)
+            }) {
+                out.push(Blocker {
+                    message: format!(
+                        "host port {port}/{proto} of `{}` is already published by container `{holder}` (on {})",
+                        d.container_name,
+                        if fip.is_empty() { "all interfaces" } else { fip }
+                    ),
+                    span: Some(*span),
+                });
+            }
+        }
+    }
+    out
+}
+
+fn action(
+    kind: Kind,
+    name: &str,
+    change: Change,
+    planned: Option<serde_json::Value>,
+    live: Option<serde_json::Value>,
+) -> Action {
+    Action {
+        kind,
+        name: name.to_string(),
+        change,
+        reasons: Vec::new(),
+        fields: Vec::new(),
+        planned,
+        live,
+        live_id: None,
+        desired: None,
+    }
+}
+
+pub fn short(id: &str) -> &str {
+    let id = id.strip_prefix("sha256:").unwrap_or(id);
+    &id[..id.len().min(12)]
+}
+
+/// The spec as JSON with secret values replaced: credential-looking environment values and
+/// secret digests become `***`, or (on the planned side) `*** (changed)` when they differ
+/// from `other`, the live spec.
+pub fn redacted(spec: &ContainerSpec, other: Option<&ContainerSpec>) -> serde_json::Value {
+    let mut s = spec.clone();
+    for (k, v) in s.environment.iter_mut() {
+        if crate::check::rules::secret_in_environment::is_credential_key(k) {
+            let changed = other
+                .and_then(|o| o.environment.get(k))
+                .is_some_and(|ov| ov != v);
+            *v = mask(changed);
+        }
+    }
+    let secrets: BTreeMap<String, String> = s
+        .secrets
+        .iter()
+        .map(|(k, v)| {
+            let changed = other
+                .and_then(|o| o.secrets.get(k))
+                .is_some_and(|ov| ov != v);
+            (k.clone(), mask(changed))
+        })
+        .collect();
+    s.secrets = secrets;
+    serde_json::to_value(&s).unwrap_or_default()
+}
+
+fn mask(changed: bool) -> String {
+    if changed {
+        "*** (changed)".into()
+    } else {
+        "***".into()
+    }
+}
+
+/// Field-level differences between two redacted values: objects recurse, everything else is
+/// compared whole.
+pub fn field_changes(before: &serde_json::Value, after: &serde_json::Value, path: &str) -> Vec<FieldChange> {
+    use serde_json::Value;
+    let mut out = Vec::new();
+    match (before, after) {
+        (Value::Object(a), Value::Object(b)) => {
+            let keys: std::collections::BTreeSet<&String> = a.keys().chain(b.keys()).collect();
+            for k in keys {
+                let p = if path.is_empty() { k.clone() } else { format!("{path}.{k}") };
+                match (a.get(k), b.get(k)) {
+                    (Some(x), Some(y)) => out.extend(field_changes(x, y, &p)),
+                    (x, y) => out.push(FieldChange {
+                        field: p,
+                        before: x.map(compact),
+                        after: y.map(compact),
+                    }),
+                }
+            }
+        }
+        (a, b) => {
+            if a != b {
+                out.push(FieldChange {
+                    field: path.to_string(),
+                    before: Some(compact(a)),
+                    after: Some(compact(b)),
+                });
+            }
+        }
+    }
+    out
+}
+
+fn compact(v: &serde_json::Value) -> String {
+    match v {
+        serde_json::Value::String(s) => s.clone(),
+        other => other.to_string(),
+    }
+}
+
+/// Names the plan's desired container at `i`.
+pub fn desired_of<'a>(desired: &'a Desired, a: &Action) -> Option<&'a DesiredContainer> {
+    a.desired.and_then(|i| desired.containers.get(i))
+}

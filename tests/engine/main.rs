@@ -1,0 +1,511 @@
+//! apply / diff / status / down against the real Docker daemon of this machine. One test
+//! drives every scenario (concurrently, each with its own project, names and subnet) so that
+//! the test image is built once and everything is removed when the run ends.
+
+mod harness;
+
+use std::time::{Duration, Instant};
+
+use harness::*;
+
+const HEALTHY: &str = "  healthcheck:\n    test: [\"CMD\", \"/bin/busybox\", \"wget\", \"-q\", \"-O-\", \"http://127.0.0.1:8080/health\"]\n    interval: 1s\n    timeout: 2s\n    retries: 5\n";
+const SLEEPER: &str = "  command: [\"sleep\", \"3600\"]\n";
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("free port")
+}
+
+type ScenarioFn = fn(&Scenario);
+
+#[test]
+fn engine_scenarios() {
+    let Some(h) = Harness::new() else { return };
+    let scenarios: &[(&str, ScenarioFn)] = &[
+        ("first", first_apply_is_healthy_then_noop),
+        ("envchange", env_change_recreates_only_that_container),
+        ("drift", manual_changes_show_as_drift),
+        ("orphan", orphans_removed_only_with_prune),
+        ("clash", unlabelled_name_clash_is_refused),
+        ("exits", exiting_container_fails_fast_with_logs),
+        ("sick", unhealthy_container_fails_fast_with_health_output),
+        ("noimage", missing_image_creates_nothing),
+        ("ports", taken_host_port_is_a_clear_error),
+        ("interrupt", interrupted_apply_converges_next_run),
+    ];
+    let failures: Vec<String> = std::thread::scope(|scope| {
+        let handles: Vec<_> = scenarios
+            .iter()
+            .enumerate()
+            .map(|(i, (name, f))| {
+                let h = &h;
+                let handle = scope.spawn(move || {
+                    let s = Scenario::new(h, name, i as u8 + 1);
+                    f(&s);
+                });
+                (*name, handle)
+            })
+            .collect();
+        handles
+            .into_iter()
+            .filter_map(|(name, handle)| match handle.join() {
+                Ok(()) => None,
+                Err(panic) => Some(format!(
+                    "{name}: {}",
+                    panic
+                        .downcast_ref::<String>()
+                        .cloned()
+                        .or_else(|| panic.downcast_ref::<&str>().map(|s| s.to_string()))
+                        .unwrap_or_default()
+                )),
+            })
+            .collect()
+    });
+    assert!(
+        failures.is_empty(),
+        "{} scenario(s) failed:\n{}",
+        failures.len(),
+        failures.join("\n\n")
+    );
+}
+
+/// A network, a secret, one healthy server with a port, a volume and a credential in its
+/// environment, and one plain sleeper.
+fn basic_stack(s: &Scenario, port: u16, greeting: &str) -> String {
+    s.write("secrets/token", SECRET_FILE_VALUE);
+    format!(
+        "{net}---\napiVersion: mcp/v1\nkind: MCPSecret\nmetadata:\n  name: api_token\nspec:\n  file: ./secrets/token\n{a}{b}",
+        net = s.network(&s.net_name()),
+        a = s.container(
+            "web",
+            &format!(
+                "  environment:\n    GREETING: {greeting}\n    API_TOKEN: {SECRET_ENV_VALUE}\n  ports:\n    \"127.0.0.1:{port}\": \"8080\"\n  volumes:\n    {vol}: /data\n  secrets: [api_token]\n  networks: [{net}]\n{HEALTHY}  resources:\n    limits: {{ cpus: \"0.5\", memory: 64M }}\n  restart_policy: unless-stopped\n",
+                vol = format!("{}-data", s.project),
+                net = s.net_name()
+            )
+        ),
+        b = s.container(
+            "worker",
+            &format!("{SLEEPER}  networks: [{}]\n", s.net_name())
+        ),
+    )
+}
+
+fn first_apply_is_healthy_then_noop(s: &Scenario) {
+    let port = free_port();
+    s.write("stack.yml", &basic_stack(s, port, "hello"));
+    let dry = s.dindctl("apply", &["--dry-run"]);
+    assert_eq!(code(&dry), 0, "{}", text(&dry));
+    assert!(text(&dry).contains("Plan: 4 to add, 0 to change, 0 to destroy."), "{}", text(&dry));
+    assert_eq!(s.h.objects_of(&s.project), 0, "--dry-run created something");
+
+    let out = s.dindctl("apply", &[]);
+    assert_eq!(code(&out), 0, "{}", text(&out));
+    let t = text(&out);
+    assert!(t.contains("Apply complete: 4 added, 0 changed, 0 destroyed."), "{t}");
+    assert!(t.contains("healthy"), "{t}");
+    // The API credential is redacted in the plan that apply printed.
+    assert!(t.contains("API_TOKEN: \"***\""), "{t}");
+
+    let status = s.dindctl("status", &["--format", "json"]);
+    assert_eq!(code(&status), 0, "{}", text(&status));
+    let v: serde_json::Value = serde_json::from_slice(&status.stdout).expect("status json");
+    let items = v["containers"].as_array().expect("containers");
+    assert_eq!(items.len(), 2, "{v}");
+    let web = items.iter().find(|c| c["name"] == s.name("web")).expect("web");
+    assert_eq!(web["state"], "running");
+    assert_eq!(web["health"], "healthy");
+    assert_eq!(web["ports"][0], format!("127.0.0.1:{port}->8080/tcp"));
+    assert_eq!(web["restarts"], 0);
+
+    // The secret is in the container, and nowhere in the container's configuration.
+    assert_eq!(
+        read_file(s.h, &s.name("web"), "/run/secrets/api_token"),
+        SECRET_FILE_VALUE.as_bytes()
+    );
+    // The server answers through the published port.
+    let body = http_get(port, "/index.html");
+    assert!(body.contains("dindctl test server"), "{body}");
+
+    let diff = s.dindctl("diff", &["--detailed-exitcode"]);
+    assert_eq!(code(&diff), 0, "{}", text(&diff));
+    assert!(text(&diff).contains("No changes."), "{}", text(&diff));
+    let again = s.dindctl("apply", &[]);
+    assert_eq!(code(&again), 0, "{}", text(&again));
+    assert!(text(&again).contains("No changes."), "{}", text(&again));
+
+    let human = s.dindctl("status", &[]);
+    assert!(text(&human).contains("NAME"), "{}", text(&human));
+
+    let down = s.dindctl("down", &[]);
+    assert_eq!(code(&down), 0, "{}", text(&down));
+    assert!(s.h.containers_of(&s.project).is_empty());
+    assert_eq!(s.h.objects_of(&s.project), 1, "the volume stays without --volumes");
+    let down = s.dindctl("down", &["--volumes"]);
+    assert_eq!(code(&down), 0, "{}", text(&down));
+    assert_eq!(s.h.objects_of(&s.project), 0);
+}
+
+fn http_get(port: u16, path: &str) -> String {
+    use std::io::{Read as _, Write as _};
+    let Ok(mut c) = std::net::TcpStream::connect(("127.0.0.1", port)) else {
+        return String::from("(connect failed)");
+    };
+    let _ = c.set_read_timeout(Some(Duration::from_secs(5)));
+    let _ = write!(c, "GET {path} HTTP/1.0\r\nHost: x\r\n\r\n");
+    let mut s = String::new();
+    let _ = c.read_to_string(&mut s);
+    s
+}
+
+fn env_change_recreates_only_that_container(s: &Scenario) {
+    let port = free_port();
+    s.write("stack.yml", &basic_stack(s, port, "hello"));
+    let out = s.dindctl("apply", &[]);
+    assert_eq!(code(&out), 0, "{}", text(&out));
+    let before = s.h.containers_of(&s.project);
+
+    s.write("stack.yml", &basic_stack(s, port, "bonjour"));
+    let diff = s.dindctl("diff", &["--detailed-exitcode"]);
+    assert_eq!(code(&diff), 2, "{}", text(&diff));
+    let t = text(&diff);
+    assert!(t.contains(&format!("~ container {} will be recreated", s.name("web"))), "{t}");
+    assert!(t.contains("# environment.GREETING changed"), "{t}");
+    assert!(t.contains("-  GREETING: \"hello\"") && t.contains("+  GREETING: \"bonjour\""), "{t}");
+    assert!(!t.contains(&format!("container {} will", s.name("worker"))), "{t}");
+    assert!(t.contains("Plan: 0 to add, 1 to change, 0 to destroy."), "{t}");
+
+    let json = s.dindctl("diff", &["--format", "json"]);
+    let v: serde_json::Value = serde_json::from_slice(&json.stdout).expect("diff json");
+    let change_of = |name: &str| {
+        v["resources"]
+            .as_array()
+            .and_then(|r| r.iter().find(|x| x["name"] == name))
+            .map(|x| x["change"].clone())
+    };
+    assert_eq!(change_of(&s.name("web")), Some("recreate".into()), "{v}");
+    assert_eq!(change_of(&s.name("worker")), Some("no-op".into()), "{v}");
+    assert_eq!(v["summary"]["change"], 1);
+
+    let out = s.dindctl("apply", &[]);
+    assert_eq!(code(&out), 0, "{}", text(&out));
+    let after = s.h.containers_of(&s.project);
+    let id = |list: &[(String, String)], n: &str| {
+        list.iter().find(|(name, _)| *name == n).map(|(_, id)| id.clone())
+    };
+    assert_eq!(id(&before, &s.name("worker")), id(&after, &s.name("worker")), "worker was touched");
+    assert_ne!(id(&before, &s.name("web")), id(&after, &s.name("web")), "web was not recreated");
+    assert_eq!(after.len(), 2, "{after:?}");
+    let diff = s.dindctl("diff", &["--detailed-exitcode"]);
+    assert_eq!(code(&diff), 0, "{}", text(&diff));
+
+    // A changed secret file recreates too, and the diff never shows its content.
+    s.write("secrets/token", "file-SECRET-9z8y7x-rotated");
+    let diff = s.dindctl("diff", &["--detailed-exitcode"]);
+    assert_eq!(code(&diff), 2, "{}", text(&diff));
+    assert!(text(&diff).contains("*** (changed)"), "{}", text(&diff));
+    assert!(!text(&diff).contains("rotated"), "{}", text(&diff));
+}
+
+fn manual_changes_show_as_drift(s: &Scenario) {
+    let port = free_port();
+    s.write("stack.yml", &basic_stack(s, port, "hello"));
+    let out = s.dindctl("apply", &[]);
+    assert_eq!(code(&out), 0, "{}", text(&out));
+    let (web, worker) = (s.name("web"), s.name("worker"));
+    s.h.rt.block_on(async {
+        s.h.docker
+            .stop_container(
+                &worker,
+                Some(bollard::query_parameters::StopContainerOptionsBuilder::new().t(1).build()),
+            )
+            .await
+            .expect("stop");
+    });
+    let diff = s.dindctl("diff", &["--detailed-exitcode"]);
+    assert_eq!(code(&diff), 2, "{}", text(&diff));
+    let t = text(&diff);
+    assert!(t.contains(&format!("> container {worker} will be started")), "{t}");
+    assert!(t.contains("+state: \"running\""), "{t}");
+
+    s.h.rt.block_on(async {
+        s.h.docker
+            .update_container(
+                &web,
+                bollard::models::ContainerUpdateBody {
+                    memory: Some(128 * 1024 * 1024),
+                    memory_swap: Some(256 * 1024 * 1024),
+                    ..Default::default()
+                },
+            )
+            .await
+            .expect("docker update");
+        s.h.docker
+            .disconnect_network(
+                &s.net_name(),
+                bollard::models::NetworkDisconnectRequest {
+                    container: web.clone(),
+                    force: Some(true),
+                },
+            )
+            .await
+            .expect("disconnect");
+    });
+    let diff = s.dindctl("diff", &["--detailed-exitcode"]);
+    assert_eq!(code(&diff), 2, "{}", text(&diff));
+    let t = text(&diff);
+    assert!(t.contains(&format!("~ container {web} will be recreated")), "{t}");
+    assert!(t.contains("# resources.memory changed"), "{t}");
+    assert!(t.contains("# networks changed"), "{t}");
+    assert!(t.contains("Plan: 0 to add, 2 to change, 0 to destroy."), "{t}");
+
+    let out = s.dindctl("apply", &[]);
+    assert_eq!(code(&out), 0, "{}", text(&out));
+    let diff = s.dindctl("diff", &["--detailed-exitcode"]);
+    assert_eq!(code(&diff), 0, "{}", text(&diff));
+}
+
+fn orphans_removed_only_with_prune(s: &Scenario) {
+    let two = format!("{}{}", s.container("one", SLEEPER), s.container("two", SLEEPER));
+    s.write("stack.yml", &two);
+    let out = s.dindctl("apply", &[]);
+    assert_eq!(code(&out), 0, "{}", text(&out));
+    s.write("stack.yml", &s.container("one", SLEEPER));
+    let diff = s.dindctl("diff", &["--detailed-exitcode"]);
+    assert_eq!(code(&diff), 0, "an orphan alone is not a change:\n{}", text(&diff));
+    assert!(text(&diff).contains(&format!("container {} is an orphan", s.name("two"))), "{}", text(&diff));
+    let diff = s.dindctl("diff", &["--prune", "--detailed-exitcode"]);
+    assert_eq!(code(&diff), 2, "{}", text(&diff));
+    assert!(text(&diff).contains("Plan: 0 to add, 0 to change, 1 to destroy."), "{}", text(&diff));
+
+    let out = s.dindctl("apply", &[]);
+    assert_eq!(code(&out), 0, "{}", text(&out));
+    assert_eq!(s.h.containers_of(&s.project).len(), 2, "removed without --prune");
+    let out = s.dindctl("apply", &["--prune"]);
+    assert_eq!(code(&out), 0, "{}", text(&out));
+    assert!(text(&out).contains("0 added, 0 changed, 1 destroyed"), "{}", text(&out));
+    let left: Vec<String> = s.h.containers_of(&s.project).into_iter().map(|(n, _)| n).collect();
+    assert_eq!(left, vec![s.name("one")]);
+}
+
+fn create_foreign(s: &Scenario, name: &str, port: Option<u16>) -> String {
+    s.h.rt.block_on(async {
+        let mut host_config = bollard::models::HostConfig::default();
+        if let Some(p) = port {
+            host_config.port_bindings = Some(std::collections::HashMap::from([(
+                "8080/tcp".to_string(),
+                Some(vec![bollard::models::PortBinding {
+                    host_ip: Some("127.0.0.1".into()),
+                    host_port: Some(p.to_string()),
+                }]),
+            )]));
+        }
+        let body = bollard::models::ContainerCreateBody {
+            image: Some(s.h.image.clone()),
+            labels: Some(std::collections::HashMap::from([(
+                TEST_LABEL.to_string(),
+                s.h.run.clone(),
+            )])),
+            exposed_ports: port.map(|_| vec!["8080/tcp".to_string()]),
+            host_config: Some(host_config),
+            ..Default::default()
+        };
+        let id = s
+            .h
+            .docker
+            .create_container(
+                Some(bollard::query_parameters::CreateContainerOptionsBuilder::new().name(name).build()),
+                body,
+            )
+            .await
+            .expect("create foreign container")
+            .id;
+        if port.is_some() {
+            s.h.docker
+                .start_container(&id, None::<bollard::query_parameters::StartContainerOptions>)
+                .await
+                .expect("start foreign container");
+        }
+        id
+    })
+}
+
+fn unlabelled_name_clash_is_refused(s: &Scenario) {
+    let name = s.name("taken");
+    let id = create_foreign(s, &name, None);
+    s.write(
+        "stack.yml",
+        &format!("{}{}", s.network(&s.net_name()), s.container("taken", &format!("  networks: [{}]\n", s.net_name()))),
+    );
+    let out = s.dindctl("apply", &[]);
+    assert_eq!(code(&out), 2, "{}", text(&out));
+    let t = text(&out);
+    assert!(t.contains(&format!("a container named `{name}` already exists")), "{t}");
+    assert!(t.contains("without dindctl's labels"), "{t}");
+    assert!(t.contains("stack.yml:"), "{t}");
+    assert_eq!(s.h.objects_of(&s.project), 0, "something was created");
+    let still = s.h.rt.block_on(s.h.docker.inspect_container(&name, None::<bollard::query_parameters::InspectContainerOptions>));
+    assert_eq!(still.ok().and_then(|c| c.id), Some(id), "the foreign container was touched");
+}
+
+fn exiting_container_fails_fast_with_logs(s: &Scenario) {
+    s.write(
+        "stack.yml",
+        &format!(
+            "{}{}",
+            s.container("crash", "  command: [\"sh\", \"-c\", \"echo boom-from-crash; echo second-line >&2; exit 3\"]\n"),
+            s.container("fine", SLEEPER)
+        ),
+    );
+    let started = Instant::now();
+    let out = s.dindctl("apply", &["--wait-timeout", "120s"]);
+    let took = started.elapsed();
+    assert_eq!(code(&out), 1, "{}", text(&out));
+    let t = text(&out);
+    assert!(t.contains("exited with code 3"), "{t}");
+    assert!(t.contains("boom-from-crash") && t.contains("second-line"), "{t}");
+    assert!(took < Duration::from_secs(60), "apply waited for the timeout instead of failing fast ({took:?})");
+}
+
+fn unhealthy_container_fails_fast_with_health_output(s: &Scenario) {
+    s.write(
+        "stack.yml",
+        &s.container(
+            "sick",
+            "  healthcheck:\n    test: [\"CMD\", \"/bin/busybox\", \"sh\", \"-c\", \"echo probe-says-no; exit 1\"]\n    interval: 1s\n    timeout: 2s\n    retries: 1\n",
+        ),
+    );
+    let out = s.dindctl("apply", &["--wait-timeout", "120s"]);
+    assert_eq!(code(&out), 1, "{}", text(&out));
+    let t = text(&out);
+    assert!(t.contains("turned unhealthy"), "{t}");
+    assert!(t.contains("last health check (exit code 1)"), "{t}");
+    assert!(t.contains("probe-says-no"), "{t}");
+}
+
+fn missing_image_creates_nothing(s: &Scenario) {
+    let absent = format!("dindctl-test/absent:{}", s.h.run);
+    s.write(
+        "stack.yml",
+        &format!(
+            "{}{}{}",
+            s.network(&s.net_name()),
+            s.container("ok", SLEEPER),
+            s.container("missing", SLEEPER).replace(&s.h.image, &absent)
+        ),
+    );
+    let out = s.dindctl("apply", &[]);
+    assert_eq!(code(&out), 2, "{}", text(&out));
+    let t = text(&out);
+    assert!(t.contains(&format!("image `{absent}` is not on the daemon")), "{t}");
+    assert!(t.contains("stack.yml:"), "{t}");
+    assert!(t.contains("Nothing was created"), "{t}");
+    assert_eq!(s.h.objects_of(&s.project), 0);
+}
+
+fn taken_host_port_is_a_clear_error(s: &Scenario) {
+    // Held by another container: refused before anything is created.
+    let port = free_port();
+    let holder = s.name("holder");
+    create_foreign(s, &holder, Some(port));
+    let body = format!("  ports:\n    \"127.0.0.1:{port}\": \"8080\"\n");
+    s.write("stack.yml", &s.container("web", &body));
+    let out = s.dindctl("apply", &[]);
+    assert_eq!(code(&out), 2, "{}", text(&out));
+    let t = text(&out);
+    assert!(
+        t.contains(&format!("host port {port}/tcp")) && t.contains(&format!("already published by container `{holder}`")),
+        "{t}"
+    );
+    assert_eq!(s.h.objects_of(&s.project), 0);
+}
+
+fn interrupted_apply_converges_next_run(s: &Scenario) {
+    let stack = |greeting: &str| {
+        (1..=3)
+            .map(|i| {
+                s.container(
+                    &format!("c{i}"),
+                    &format!("{SLEEPER}  environment:\n    GREETING: {greeting}\n"),
+                )
+            })
+            .collect::<String>()
+    };
+    s.write("stack.yml", &stack("one"));
+    // Killed once the first container exists.
+    let mut child = s
+        .command("apply", &["--parallel", "1"])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("spawn");
+    let seen = eventually(Duration::from_secs(30), || !s.h.containers_of(&s.project).is_empty());
+    let _ = child.kill();
+    let _ = child.wait();
+    assert!(seen, "apply created nothing");
+    let out = s.dindctl("apply", &[]);
+    assert_eq!(code(&out), 0, "{}", text(&out));
+    assert_eq!(s.h.containers_of(&s.project).len(), 3);
+    let diff = s.dindctl("diff", &["--detailed-exitcode"]);
+    assert_eq!(code(&diff), 0, "{}", text(&diff));
+
+    // Killed in the middle of a recreate, while the old container is being stopped (the
+    // sleeper ignores SIGTERM, so the stop takes the whole grace period).
+    s.write("stack.yml", &stack("two"));
+    let mut child = s
+        .command("apply", &["--parallel", "1", "--stop-timeout", "4s"])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("spawn");
+    let seen = eventually(Duration::from_secs(30), || {
+        s.h.containers_of(&s.project)
+            .iter()
+            .any(|(n, _)| n.contains("_dindctl-new-"))
+    });
+    let _ = child.kill();
+    let _ = child.wait();
+    assert!(seen, "no replacement container appeared");
+    let out = s.dindctl("apply", &[]);
+    assert_eq!(code(&out), 0, "{}", text(&out));
+    let names: Vec<String> = s.h.containers_of(&s.project).into_iter().map(|(n, _)| n).collect();
+    assert_eq!(names, vec![s.name("c1"), s.name("c2"), s.name("c3")]);
+    let diff = s.dindctl("diff", &["--detailed-exitcode"]);
+    assert_eq!(code(&diff), 0, "{}", text(&diff));
+}
+
+#[test]
+fn unreachable_daemon_names_the_address() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let stack = dir.path().join("stack.yml");
+    std::fs::write(
+        &stack,
+        "apiVersion: mcp/v1\nkind: MCPContainer\nmetadata:\n  name: x\nspec:\n  image: busybox:1\n",
+    )
+    .expect("write");
+    for (host, expect) in [
+        ("tcp://127.0.0.1:1", "cannot reach the Docker daemon at tcp://127.0.0.1:1 (from --host)"),
+        ("unix:///nonexistent/docker.sock", "cannot reach the Docker daemon at unix:///nonexistent/docker.sock"),
+        ("ftp://x", "unsupported Docker host `ftp://x`"),
+    ] {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_dindctl"))
+            .args(["diff"])
+            .arg(&stack)
+            .args(["--host", host, "--timeout", "5"])
+            .output()
+            .expect("run");
+        assert_eq!(code(&out), 2, "{}", text(&out));
+        assert!(text(&out).contains(expect), "{host}: {}", text(&out));
+    }
+    // TLS files that do not exist are named.
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_dindctl"))
+        .args(["status"])
+        .arg(&stack)
+        .args(["--host", "tcp://127.0.0.1:2376", "--tlscacert", "/nope/ca.pem", "--tlscert", "/nope/cert.pem", "--tlskey", "/nope/key.pem"])
+        .output()
+        .expect("run");
+    assert_eq!(code(&out), 2, "{}", text(&out));
+    assert!(text(&out).contains("TLS client CA `/nope/ca.pem` does not exist"), "{}", text(&out));
+}
