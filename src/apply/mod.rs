@@ -207,7 +207,11 @@ async fn create_network(
 }
 
 /// Disconnects this project's containers still attached, then removes the network.
-async fn detach_and_remove_network(engine: &Engine, id: &str, _opts: &Options) -> Result<(), String> {
+async fn detach_and_remove_network(
+    engine: &Engine,
+    id: &str,
+    _opts: &Options,
+) -> Result<(), String> {
     let docker = &engine.docker;
     if let Ok(n) = docker
         .inspect_network(id, None::<bollard::query_parameters::InspectNetworkOptions>)
@@ -225,10 +229,7 @@ async fn detach_and_remove_network(engine: &Engine, id: &str, _opts: &Options) -
                 .await;
         }
     }
-    docker
-        .remove_network(id)
-        .await
-        .map_err(|e| describe(&e))
+    docker.remove_network(id).await.map_err(|e| describe(&e))
 }
 
 pub async fn remove_container(engine: &Engine, id: &str, opts: &Options) -> Result<(), String> {
@@ -318,7 +319,8 @@ async fn converge_container(
             .await
             .map_err(|e| start_error(d, &describe(&e)))?;
         progress.update(&a.name, "waiting for ready");
-        let (state, health) = wait_ready(engine, &d.container_name, opts, progress, &a.name).await?;
+        let (state, health) =
+            wait_ready(engine, &d.container_name, opts, progress, &a.name).await?;
         Ok(Some((state, health, started.elapsed())))
     }
     .await;
@@ -326,7 +328,15 @@ async fn converge_container(
         Ok(Some((state, health, took))) => {
             progress.update(
                 &a.name,
-                &format!("{} ({:.1}s)", if health == "-" { state.clone() } else { health.clone() }, took.as_secs_f64()),
+                &format!(
+                    "{} ({:.1}s)",
+                    if health == "-" {
+                        state.clone()
+                    } else {
+                        health.clone()
+                    },
+                    took.as_secs_f64()
+                ),
             );
             ready.state = state;
             ready.health = health;
@@ -391,7 +401,10 @@ async fn create(
         .map_err(|e| format!("cannot create container: {}", describe(&e)))?;
     let cleanup = |msg: String| async move {
         let _ = docker
-            .remove_container(name, Some(RemoveContainerOptionsBuilder::new().force(true).build()))
+            .remove_container(
+                name,
+                Some(RemoveContainerOptionsBuilder::new().force(true).build()),
+            )
             .await;
         Err(msg)
     };
@@ -462,7 +475,11 @@ pub fn secrets_tar(secrets: &[SecretFile], user: &str) -> std::io::Result<Vec<u8
         h.set_uid(uid);
         h.set_gid(gid);
         h.set_mtime(0);
-        builder.append_data(&mut h, format!("run/secrets/{}", s.name), s.content.as_slice())?;
+        builder.append_data(
+            &mut h,
+            format!("run/secrets/{}", s.name),
+            s.content.as_slice(),
+        )?;
     }
     builder.into_inner()
 }
@@ -589,7 +606,13 @@ pub fn table(rows: &[Ready]) -> String {
             r.health.clone(),
             r.ready_in
                 .map(|d| format!("{:.1}s", d.as_secs_f64()))
-                .unwrap_or_else(|| if r.error.is_some() { "failed".into() } else { "-".into() }),
+                .unwrap_or_else(|| {
+                    if r.error.is_some() {
+                        "failed".into()
+                    } else {
+                        "-".into()
+                    }
+                }),
         ]);
     }
     format_table(&data)

@@ -58,7 +58,11 @@ impl Progress {
             let _ = write!(err, "\x1b[{}A\x1b[J", st.drawn);
             st.drawn = 0;
         }
-        let _ = writeln!(err, "[{:>5.1}s] {text}", self.started.elapsed().as_secs_f64());
+        let _ = writeln!(
+            err,
+            "[{:>5.1}s] {text}",
+            self.started.elapsed().as_secs_f64()
+        );
         if self.live {
             drop(err);
             self.redraw(&mut st);

@@ -9,9 +9,9 @@ use super::{Outcome, out, out_line, print_diagnostics};
 use crate::apply::{self, Progress};
 use crate::check::{self, Config};
 use crate::diag::{Diagnostic, Severity};
-use crate::engine::{Engine, EndpointRequest};
-use crate::model::load::{self, Inputs, MemoryFile};
+use crate::engine::{EndpointRequest, Engine};
 use crate::model::Stack;
+use crate::model::load::{self, Inputs, MemoryFile};
 use crate::plan::live::{self, ImageInfo};
 use crate::plan::render::Colors;
 use crate::plan::{self, Change, desired::Desired};
@@ -247,12 +247,10 @@ fn connect(conn: &ConnArgs, loaded: Option<&Loaded>) -> Result<Engine, Outcome> 
         profile_cert_path: loaded.and_then(|l| l.endpoint_certs.clone()),
         timeout: Duration::from_secs(conn.timeout.max(1)),
     };
-    let endpoint = req
-        .resolve(&|k| std::env::var(k).ok())
-        .map_err(|e| {
-            eprintln!("error: {e}");
-            Outcome::Failed
-        })?;
+    let endpoint = req.resolve(&|k| std::env::var(k).ok()).map_err(|e| {
+        eprintln!("error: {e}");
+        Outcome::Failed
+    })?;
     crate::engine::block_on(Engine::connect(&endpoint)).map_err(|e| {
         eprintln!("error: {e}");
         Outcome::Failed
@@ -272,7 +270,11 @@ async fn make_plan(
     mut desired: Desired,
     prune: bool,
 ) -> Result<Planned, String> {
-    let mut refs: Vec<String> = desired.containers.iter().map(|c| c.spec.image.clone()).collect();
+    let mut refs: Vec<String> = desired
+        .containers
+        .iter()
+        .map(|c| c.spec.image.clone())
+        .collect();
     refs.sort();
     refs.dedup();
     let images = match live::images(engine, &refs).await {
@@ -389,7 +391,11 @@ fn apply_inner(args: &ApplyArgs) -> Result<Outcome, Outcome> {
             if planned.plan.count(&[Change::Orphan]) == 0 {
                 out_line(&planned.plan.summary());
             }
-            out(&status_table(&live::containers(&engine, &loaded.project).await.unwrap_or_default()));
+            out(&status_table(
+                &live::containers(&engine, &loaded.project)
+                    .await
+                    .unwrap_or_default(),
+            ));
             return Ok(Outcome::Clean);
         }
         let opts = apply::Options {
@@ -399,7 +405,8 @@ fn apply_inner(args: &ApplyArgs) -> Result<Outcome, Outcome> {
             ..Default::default()
         };
         let progress = Progress::new(std::io::stderr().is_terminal());
-        let report = apply::execute(&engine, &planned.desired, &planned.plan, &opts, &progress).await;
+        let report =
+            apply::execute(&engine, &planned.desired, &planned.plan, &opts, &progress).await;
         if !report.containers.is_empty() {
             out(&format!("\n{}", apply::table(&report.containers)));
         }
@@ -571,7 +578,9 @@ fn status_table(containers: &[live::LiveContainer]) -> String {
                 c.spec.ports.join(",")
             },
             if c.running {
-                uptime(&c.started_at, now).map(human_duration).unwrap_or_else(|| "-".into())
+                uptime(&c.started_at, now)
+                    .map(human_duration)
+                    .unwrap_or_else(|| "-".into())
             } else {
                 "-".into()
             },
@@ -635,7 +644,10 @@ pub fn down(args: &DownArgs) -> Outcome {
             }
             match engine
                 .docker
-                .remove_volume(&v.name, None::<bollard::query_parameters::RemoveVolumeOptions>)
+                .remove_volume(
+                    &v.name,
+                    None::<bollard::query_parameters::RemoveVolumeOptions>,
+                )
                 .await
             {
                 Ok(()) => out_line(&format!("volume {} removed", v.name)),
@@ -646,9 +658,16 @@ pub fn down(args: &DownArgs) -> Outcome {
             }
         }
         if live.containers.is_empty() && live.networks.is_empty() && live.volumes.is_empty() {
-            out_line(&format!("nothing of project `{project}` on {}", engine.endpoint.host));
+            out_line(&format!(
+                "nothing of project `{project}` on {}",
+                engine.endpoint.host
+            ));
         }
-        if failed > 0 { Outcome::Findings } else { Outcome::Clean }
+        if failed > 0 {
+            Outcome::Findings
+        } else {
+            Outcome::Clean
+        }
     })
 }
 
@@ -675,12 +694,18 @@ pub fn parse_rfc3339(s: &str) -> Option<i64> {
             let (t, o) = time.split_at(i);
             let sign = if o.starts_with('-') { -1 } else { 1 };
             let (oh, om) = o[1..].split_once(':')?;
-            (t, sign * (oh.parse::<i64>().ok()? * 3600 + om.parse::<i64>().ok()? * 60))
+            (
+                t,
+                sign * (oh.parse::<i64>().ok()? * 3600 + om.parse::<i64>().ok()? * 60),
+            )
         }
         None => (time, 0),
     };
     let mut t = time.split(':');
-    let (h, mi) = (t.next()?.parse::<i64>().ok()?, t.next()?.parse::<i64>().ok()?);
+    let (h, mi) = (
+        t.next()?.parse::<i64>().ok()?,
+        t.next()?.parse::<i64>().ok()?,
+    );
     let sec = t.next()?.split('.').next()?.parse::<i64>().ok()?;
     // Days from the civil date (Howard Hinnant's algorithm).
     let y = if m <= 2 { y - 1 } else { y };
@@ -709,9 +734,15 @@ mod tests {
     #[test]
     fn timestamps() {
         assert_eq!(parse_rfc3339("1970-01-01T00:00:00Z"), Some(0));
-        assert_eq!(parse_rfc3339("2026-11-27T10:00:00.123456789Z"), Some(1795860000));
-        assert_eq!(parse_rfc3339("2026-11-27T11:00:00+01:00"), Some(1795860000));
-        assert_eq!(parse_rfc3339("0001-01-01T00:00:00Z").map(|t| t < 0), Some(true));
+        assert_eq!(
+            parse_rfc3339("2026-11-27T10:00:00.123456789Z"),
+            Some(1795773600)
+        );
+        assert_eq!(parse_rfc3339("2026-11-27T11:00:00+01:00"), Some(1795773600));
+        assert_eq!(
+            parse_rfc3339("0001-01-01T00:00:00Z").map(|t| t < 0),
+            Some(true)
+        );
         assert_eq!(parse_rfc3339("garbage"), None);
         assert_eq!(human_duration(3725), "1h2m");
     }

@@ -15,7 +15,13 @@ use crate::model::{Service, Stack};
 use crate::plan::{self, Action, Change, Kind, Plan};
 use crate::source::SourceDb;
 
-pub fn diff(args: &DiffArgs, stack: &Stack, _db: &SourceDb, project: &str, error: Outcome) -> Outcome {
+pub fn diff(
+    args: &DiffArgs,
+    stack: &Stack,
+    _db: &SourceDb,
+    project: &str,
+    error: Outcome,
+) -> Outcome {
     let Some(outer) = &stack.outer else {
         eprintln!("error: --outer needs a compose file in the stack");
         return error;
@@ -64,9 +70,13 @@ pub fn diff(args: &DiffArgs, stack: &Stack, _db: &SourceDb, project: &str, error
             });
             let planned = planned_value(s, None);
             let Some(found) = found else {
-                actions.push(action(&s.name, Change::Create, Some(planned), None, vec![
-                    "no container of this service runs on the host daemon".into(),
-                ]));
+                actions.push(action(
+                    &s.name,
+                    Change::Create,
+                    Some(planned),
+                    None,
+                    vec!["no container of this service runs on the host daemon".into()],
+                ));
                 continue;
             };
             let id = found.id.clone().unwrap_or_default();
@@ -83,7 +93,10 @@ pub fn diff(args: &DiffArgs, stack: &Stack, _db: &SourceDb, project: &str, error
             let mut a = action(&s.name, Change::Noop, Some(planned), Some(live), Vec::new());
             if !fields.is_empty() {
                 a.change = Change::Recreate;
-                a.reasons = fields.iter().map(|f| format!("{} differs", f.field)).collect();
+                a.reasons = fields
+                    .iter()
+                    .map(|f| format!("{} differs", f.field))
+                    .collect();
                 a.fields = fields;
             } else if !running {
                 a.change = Change::Start;
@@ -97,10 +110,20 @@ pub fn diff(args: &DiffArgs, stack: &Stack, _db: &SourceDb, project: &str, error
             if labels.get("com.docker.compose.project").map(String::as_str) == Some(project)
                 && !claimed.contains(&id)
             {
-                let service = labels.get("com.docker.compose.service").cloned().unwrap_or_default();
-                actions.push(action(&service, Change::Orphan, None, None, vec![
-                    "a container of this compose project whose service is not in the file".into(),
-                ]));
+                let service = labels
+                    .get("com.docker.compose.service")
+                    .cloned()
+                    .unwrap_or_default();
+                actions.push(action(
+                    &service,
+                    Change::Orphan,
+                    None,
+                    None,
+                    vec![
+                        "a container of this compose project whose service is not in the file"
+                            .into(),
+                    ],
+                ));
             }
         }
         Ok::<_, String>(Plan { actions })
@@ -117,9 +140,9 @@ pub fn diff(args: &DiffArgs, stack: &Stack, _db: &SourceDb, project: &str, error
             &plan,
             plan::render::Colors { on: false },
         )),
-        PlanFormat::Json => out_line(
-            &serde_json::to_string_pretty(&plan::render::json(&plan)).unwrap_or_default(),
-        ),
+        PlanFormat::Json => {
+            out_line(&serde_json::to_string_pretty(&plan::render::json(&plan)).unwrap_or_default())
+        }
     }
     if args.detailed_exitcode && plan.has_changes() {
         Outcome::Exit(2)
@@ -128,7 +151,13 @@ pub fn diff(args: &DiffArgs, stack: &Stack, _db: &SourceDb, project: &str, error
     }
 }
 
-fn action(name: &str, change: Change, planned: Option<Value>, live: Option<Value>, reasons: Vec<String>) -> Action {
+fn action(
+    name: &str,
+    change: Change,
+    planned: Option<Value>,
+    live: Option<Value>,
+    reasons: Vec<String>,
+) -> Action {
     Action {
         kind: Kind::Container,
         name: name.to_string(),
@@ -146,7 +175,11 @@ fn action(name: &str, change: Change, planned: Option<Value>, live: Option<Value
 /// live value, for the planned side).
 fn redact(key: &str, value: &str, other: Option<&str>) -> String {
     if is_credential_key(key) {
-        if other.is_some_and(|o| o != value) { "*** (changed)".into() } else { "***".into() }
+        if other.is_some_and(|o| o != value) {
+            "*** (changed)".into()
+        } else {
+            "***".into()
+        }
     } else {
         value.to_string()
     }
@@ -159,7 +192,15 @@ fn planned_value(s: &Service, live_env: Option<&BTreeMap<String, String>>) -> Va
         v.insert("image".into(), json!(img.value.text));
     }
     if !s.command.is_empty() {
-        v.insert("command".into(), json!(s.command.iter().map(|t| t.value.text.clone()).collect::<Vec<_>>()));
+        v.insert(
+            "command".into(),
+            json!(
+                s.command
+                    .iter()
+                    .map(|t| t.value.text.clone())
+                    .collect::<Vec<_>>()
+            ),
+        );
     }
     let env: BTreeMap<String, String> = s
         .environment
@@ -190,7 +231,13 @@ fn planned_value(s: &Service, live_env: Option<&BTreeMap<String, String>>) -> Va
         .mounts
         .iter()
         .filter(|m| m.kind != MountKind::Tmpfs)
-        .filter_map(|m| Some(format!("{}{}", m.target.clone()?, if m.read_only { ":ro" } else { "" })))
+        .filter_map(|m| {
+            Some(format!(
+                "{}{}",
+                m.target.clone()?,
+                if m.read_only { ":ro" } else { "" }
+            ))
+        })
         .collect();
     mounts.sort();
     v.insert("mounts".into(), json!(mounts));
@@ -200,7 +247,10 @@ fn planned_value(s: &Service, live_env: Option<&BTreeMap<String, String>>) -> Va
     }
     networks.sort();
     v.insert("networks".into(), json!(networks));
-    v.insert("privileged".into(), json!(s.privileged.as_ref().is_some_and(|p| p.value)));
+    v.insert(
+        "privileged".into(),
+        json!(s.privileged.as_ref().is_some_and(|p| p.value)),
+    );
     if let Some(u) = &s.user {
         v.insert("user".into(), json!(u.value.text));
     }
@@ -220,10 +270,16 @@ fn live_value(
     let host = c.host_config.clone().unwrap_or_default();
     let mut v = serde_json::Map::new();
     if s.image.is_some() {
-        v.insert("image".into(), json!(config.image.clone().unwrap_or_default()));
+        v.insert(
+            "image".into(),
+            json!(config.image.clone().unwrap_or_default()),
+        );
     }
     if !s.command.is_empty() {
-        v.insert("command".into(), json!(config.cmd.clone().unwrap_or_default()));
+        v.insert(
+            "command".into(),
+            json!(config.cmd.clone().unwrap_or_default()),
+        );
     }
     let all: BTreeMap<String, String> = config
         .env
@@ -261,7 +317,11 @@ fn live_value(
         .iter()
         .flatten()
         .filter_map(|m| {
-            Some(format!("{}{}", m.destination.clone()?, if m.rw == Some(false) { ":ro" } else { "" }))
+            Some(format!(
+                "{}{}",
+                m.destination.clone()?,
+                if m.rw == Some(false) { ":ro" } else { "" }
+            ))
         })
         .collect();
     mounts.sort();
@@ -281,7 +341,10 @@ fn live_value(
     v.insert("networks".into(), json!(networks));
     v.insert("privileged".into(), json!(host.privileged.unwrap_or(false)));
     if s.user.is_some() {
-        v.insert("user".into(), json!(config.user.clone().unwrap_or_default()));
+        v.insert(
+            "user".into(),
+            json!(config.user.clone().unwrap_or_default()),
+        );
     }
     let mut groups = host.group_add.clone().unwrap_or_default();
     groups.sort();

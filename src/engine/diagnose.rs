@@ -29,9 +29,16 @@ pub(super) fn connect_error(endpoint: &Endpoint, err: &bollard::errors::Error) -
         return ConnectError::PermissionDenied(permission_denied(path));
     }
     if endpoint.tls.is_some()
-        && ["tls", "certificate", "handshake", "unknownissuer", "badcert", "alert"]
-            .iter()
-            .any(|w| lower.contains(w))
+        && [
+            "tls",
+            "certificate",
+            "handshake",
+            "unknownissuer",
+            "badcert",
+            "alert",
+        ]
+        .iter()
+        .any(|w| lower.contains(w))
     {
         return ConnectError::Tls {
             host: endpoint.host.clone(),
@@ -39,7 +46,8 @@ pub(super) fn connect_error(endpoint: &Endpoint, err: &bollard::errors::Error) -
         };
     }
     if endpoint.tls.is_none()
-        && (endpoint.host.ends_with(":2376") || lower.contains("client sent an http request to an https server"))
+        && (endpoint.host.ends_with(":2376")
+            || lower.contains("client sent an http request to an https server"))
     {
         return ConnectError::Unreachable {
             host: endpoint.host.clone(),
@@ -145,5 +153,7 @@ fn group_name(gid: u32) -> Option<String> {
 }
 
 fn name_of(file: &str, id: u32) -> String {
-    lookup(file, id).map(|n| format!(" ({n})")).unwrap_or_default()
+    lookup(file, id)
+        .map(|n| format!(" ({n})"))
+        .unwrap_or_default()
 }

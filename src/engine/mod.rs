@@ -85,7 +85,9 @@ impl EndpointRequest {
                 flag.clone()
                     .or_else(|| cert_dir.as_ref().map(|d| d.join(file)))
                     .ok_or_else(|| {
-                        format!("--tlscacert, --tlscert and --tlskey go together ({file} is missing)")
+                        format!(
+                            "--tlscacert, --tlscert and --tlskey go together ({file} is missing)"
+                        )
                     })
             };
             Some(Tls {
@@ -94,7 +96,10 @@ impl EndpointRequest {
                 key: pick(&self.tlskey, "key.pem")?,
             })
         } else if self.host.is_none()
-            && let Some(dir) = self.profile_cert_path.as_ref().filter(|_| self.profile_host.is_some())
+            && let Some(dir) = self
+                .profile_cert_path
+                .as_ref()
+                .filter(|_| self.profile_host.is_some())
         {
             Some(Tls::from_dir(dir))
         } else if self.tlsverify
@@ -170,8 +175,11 @@ impl Engine {
         } else if host.starts_with("tcp://") || host.starts_with("https://") {
             match &endpoint.tls {
                 Some(tls) => {
-                    for (what, p) in [("CA", &tls.ca), ("certificate", &tls.cert), ("key", &tls.key)]
-                    {
+                    for (what, p) in [
+                        ("CA", &tls.ca),
+                        ("certificate", &tls.cert),
+                        ("key", &tls.key),
+                    ] {
                         if !p.is_file() {
                             return Err(ConnectError::Invalid(format!(
                                 "TLS client {what} `{}` does not exist (for {host}, from {})",
@@ -280,7 +288,11 @@ mod tests {
         ]);
         let e = EndpointRequest::default().resolve(&env).unwrap();
         assert_eq!(e.tls.unwrap().key, PathBuf::from("/c/key.pem"));
-        let env = env_of(&[("DOCKER_HOST", "unix:///s"), ("DOCKER_TLS_VERIFY", "1"), ("HOME", "/h")]);
+        let env = env_of(&[
+            ("DOCKER_HOST", "unix:///s"),
+            ("DOCKER_TLS_VERIFY", "1"),
+            ("HOME", "/h"),
+        ]);
         assert!(EndpointRequest::default().resolve(&env).is_err());
     }
 }

@@ -227,7 +227,8 @@ pub fn build(stack: &Stack, db: &SourceDb, project: &str) -> Result<Desired, Vec
         }
         for var in &c.environment {
             if let Some(v) = &var.value {
-                spec.environment.insert(var.key.clone(), v.value.text.clone());
+                spec.environment
+                    .insert(var.key.clone(), v.value.text.clone());
             }
         }
         let mut port_spans = Vec::new();
@@ -239,7 +240,10 @@ pub fn build(stack: &Stack, db: &SourceDb, project: &str) -> Result<Desired, Vec
                         continue;
                     };
                     if ps.container.len() != host.len() {
-                        err(p.span, "host and container port ranges differ in length".into());
+                        err(
+                            p.span,
+                            "host and container port ranges differ in length".into(),
+                        );
                         continue;
                     }
                     for i in 0..host.len() {
@@ -301,9 +305,12 @@ pub fn build(stack: &Stack, db: &SourceDb, project: &str) -> Result<Desired, Vec
         }
         if let Some(t) = spec_node.get("restart_policy").and_then(text) {
             let r = t.value.text.clone();
-            let ok = matches!(r.as_str(), "no" | "always" | "unless-stopped" | "on-failure")
-                || r.strip_prefix("on-failure:")
-                    .is_some_and(|n| n.parse::<u32>().is_ok());
+            let ok = matches!(
+                r.as_str(),
+                "no" | "always" | "unless-stopped" | "on-failure"
+            ) || r
+                .strip_prefix("on-failure:")
+                .is_some_and(|n| n.parse::<u32>().is_ok());
             if ok {
                 spec.restart = r;
             } else {
@@ -314,17 +321,27 @@ pub fn build(stack: &Stack, db: &SourceDb, project: &str) -> Result<Desired, Vec
             if k.starts_with(super::LABEL_PREFIX) {
                 err(
                     v.span,
-                    format!("label `{k}` is reserved: dindctl sets the `{}` labels itself", super::LABEL_PREFIX),
+                    format!(
+                        "label `{k}` is reserved: dindctl sets the `{}` labels itself",
+                        super::LABEL_PREFIX
+                    ),
                 );
             }
             spec.labels.insert(k.clone(), v.value.text.clone());
         }
-        spec.user = c.user.as_ref().map(|u| u.value.text.clone()).unwrap_or_default();
+        spec.user = c
+            .user
+            .as_ref()
+            .map(|u| u.value.text.clone())
+            .unwrap_or_default();
         spec.group_add = c.group_add.iter().map(|g| g.value.text.clone()).collect();
         let mut secrets = Vec::new();
         for s in &c.secrets {
             let Some((path, file_span)) = secret_files.get(&s.value) else {
-                err(s.span, format!("secret `{}` is not defined by an MCPSecret", s.value));
+                err(
+                    s.span,
+                    format!("secret `{}` is not defined by an MCPSecret", s.value),
+                );
                 continue;
             };
             let file = match loaded_secrets.get(&s.value) {
@@ -342,18 +359,23 @@ pub fn build(stack: &Stack, db: &SourceDb, project: &str) -> Result<Desired, Vec
                     Err(e) => {
                         err(
                             *file_span,
-                            format!("cannot read secret `{}` from {}: {e}", s.value, path.display()),
+                            format!(
+                                "cannot read secret `{}` from {}: {e}",
+                                s.value,
+                                path.display()
+                            ),
                         );
                         continue;
                     }
                 },
             };
-            spec.secrets
-                .insert(file.name.clone(), secret_digest(project, &file.name, &file.content));
+            spec.secrets.insert(
+                file.name.clone(),
+                secret_digest(project, &file.name, &file.content),
+            );
             secrets.push(file);
         }
-        if c
-            .environment
+        if c.environment
             .iter()
             .any(|v| v.value.as_ref().is_some_and(|t| t.value.unresolved))
         {

@@ -202,7 +202,13 @@ pub fn compute(
                     blockers.push(b);
                     continue;
                 }
-                actions.push(action(Kind::Network, &n.name, Change::Create, Some(planned), None));
+                actions.push(action(
+                    Kind::Network,
+                    &n.name,
+                    Change::Create,
+                    Some(planned),
+                    None,
+                ));
             }
             Some(l) => {
                 let live_value = serde_json::to_value(&l.spec).unwrap_or_default();
@@ -220,7 +226,10 @@ pub fn compute(
                     a.reasons = if fields.is_empty() {
                         vec!["the create request changed".into()]
                     } else {
-                        fields.iter().map(|f| format!("{} changed", f.field)).collect()
+                        fields
+                            .iter()
+                            .map(|f| format!("{} changed", f.field))
+                            .collect()
                     };
                     a.fields = fields;
                     recreated_networks.insert(n.name.as_str());
@@ -346,7 +355,11 @@ pub fn compute(
                 "the container is {} (exit code {}){}",
                 current.state,
                 current.exit_code,
-                if current.oom_killed { ", killed by the OOM killer" } else { "" }
+                if current.oom_killed {
+                    ", killed by the OOM killer"
+                } else {
+                    ""
+                }
             )];
             a.fields = vec![FieldChange {
                 field: "state".into(),
@@ -363,7 +376,11 @@ pub fn compute(
         let mut a = action(
             Kind::Container,
             &c.name,
-            if prune { Change::Remove } else { Change::Orphan },
+            if prune {
+                Change::Remove
+            } else {
+                Change::Orphan
+            },
             None,
             Some(redacted(&c.spec, None)),
         );
@@ -377,7 +394,11 @@ pub fn compute(
             let mut a = action(
                 Kind::Network,
                 &n.name,
-                if prune { Change::Remove } else { Change::Orphan },
+                if prune {
+                    Change::Remove
+                } else {
+                    Change::Orphan
+                },
                 None,
                 serde_json::to_value(&n.spec).ok(),
             );
@@ -419,11 +440,13 @@ fn port_blockers(desired: &Desired, live: &Live) -> Vec<Blocker> {
                 continue;
             };
             let unspecified = |s: &str| s.is_empty() || s == "0.0.0.0" || s == "::";
-            if let Some((fip, _, _, holder)) = live.foreign_ports.iter().find(|(fip, fport, fproto, _)| {
-                *fport == port
-                    && fproto == proto
-                    && (unspecified(ip) || unspecified(fip) || fip == ip)
-            }) {
+            if let Some((fip, _, _, holder)) =
+                live.foreign_ports.iter().find(|(fip, fport, fproto, _)| {
+                    *fport == port
+                        && fproto == proto
+                        && (unspecified(ip) || unspecified(fip) || fip == ip)
+                })
+            {
                 out.push(Blocker {
                     message: format!(
                         "host port {port}/{proto} of `{}` is already published by container `{holder}` (on {})",
@@ -500,14 +523,22 @@ fn mask(changed: bool) -> String {
 
 /// Field-level differences between two redacted values: objects recurse, everything else is
 /// compared whole.
-pub fn field_changes(before: &serde_json::Value, after: &serde_json::Value, path: &str) -> Vec<FieldChange> {
+pub fn field_changes(
+    before: &serde_json::Value,
+    after: &serde_json::Value,
+    path: &str,
+) -> Vec<FieldChange> {
     use serde_json::Value;
     let mut out = Vec::new();
     match (before, after) {
         (Value::Object(a), Value::Object(b)) => {
             let keys: std::collections::BTreeSet<&String> = a.keys().chain(b.keys()).collect();
             for k in keys {
-                let p = if path.is_empty() { k.clone() } else { format!("{path}.{k}") };
+                let p = if path.is_empty() {
+                    k.clone()
+                } else {
+                    format!("{path}.{k}")
+                };
                 match (a.get(k), b.get(k)) {
                     (Some(x), Some(y)) => out.extend(field_changes(x, y, &p)),
                     (x, y) => out.push(FieldChange {

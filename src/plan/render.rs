@@ -118,7 +118,13 @@ pub fn human(plan: &Plan, colors: Colors) -> String {
                     live.push_str(&format!("state: \"{}\"\n", field_before(a, "state")));
                     planned.push_str("state: \"running\"\n");
                 }
-                out.push_str(&unified(&live, &planned, &format!("{} (live)", a.name), &format!("{} (planned)", a.name), colors));
+                out.push_str(&unified(
+                    &live,
+                    &planned,
+                    &format!("{} (live)", a.name),
+                    &format!("{} (planned)", a.name),
+                    colors,
+                ));
             }
             Change::Orphan | Change::Noop => {}
         }

@@ -3,7 +3,7 @@
 //! outcome.
 
 use std::collections::HashMap;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::{Command, Output};
 use std::time::{Duration, Instant};
 
@@ -31,7 +31,9 @@ pub struct Harness {
 /// Finds a statically linked busybox (Debian's `busybox-static`).
 fn busybox() -> PathBuf {
     let candidates = [
-        std::env::var("DINDCTL_TEST_BUSYBOX").ok().map(PathBuf::from),
+        std::env::var("DINDCTL_TEST_BUSYBOX")
+            .ok()
+            .map(PathBuf::from),
         Some(PathBuf::from("/bin/busybox")),
         Some(PathBuf::from("/usr/bin/busybox")),
     ];
@@ -138,7 +140,10 @@ impl Harness {
             }
             errors
         });
-        assert!(errors.is_empty(), "building the test image failed: {errors:?}");
+        assert!(
+            errors.is_empty(),
+            "building the test image failed: {errors:?}"
+        );
     }
 
     /// Removes every container, network, volume and image of this run.
@@ -183,7 +188,12 @@ impl Harness {
             {
                 for v in list.volumes.unwrap_or_default() {
                     if ours(&v.labels) {
-                        let _ = d.remove_volume(&v.name, None::<bollard::query_parameters::RemoveVolumeOptions>).await;
+                        let _ = d
+                            .remove_volume(
+                                &v.name,
+                                None::<bollard::query_parameters::RemoveVolumeOptions>,
+                            )
+                            .await;
                     }
                 }
             }
@@ -248,13 +258,17 @@ impl Harness {
                 .unwrap_or(0);
             let n = self
                 .docker
-                .list_networks(Some(ListNetworksOptionsBuilder::new().filters(&filter).build()))
+                .list_networks(Some(
+                    ListNetworksOptionsBuilder::new().filters(&filter).build(),
+                ))
                 .await
                 .map(|l| l.len())
                 .unwrap_or(0);
             let v = self
                 .docker
-                .list_volumes(Some(ListVolumesOptionsBuilder::new().filters(&filter).build()))
+                .list_volumes(Some(
+                    ListVolumesOptionsBuilder::new().filters(&filter).build(),
+                ))
                 .await
                 .map(|l| l.volumes.unwrap_or_default().len())
                 .unwrap_or(0);
@@ -292,7 +306,11 @@ impl<'h> Scenario<'h> {
             h,
             project: format!("{}-{name}", h.run),
             dir: tempfile::tempdir().expect("tempdir"),
-            subnet: format!("10.{}.{}.0/24", 200 + (std::process::id() % 50) as u8, index),
+            subnet: format!(
+                "10.{}.{}.0/24",
+                200 + (std::process::id() % 50) as u8,
+                index
+            ),
         }
     }
 
@@ -371,7 +389,10 @@ pub fn code(o: &Output) -> i32 {
 pub fn assert_no_secrets(o: &Output) {
     let t = text(o);
     for s in [SECRET_ENV_VALUE, SECRET_FILE_VALUE] {
-        assert!(!t.contains(s), "a secret value leaked into dindctl's output:\n{t}");
+        assert!(
+            !t.contains(s),
+            "a secret value leaked into dindctl's output:\n{t}"
+        );
     }
 }
 
@@ -414,8 +435,4 @@ pub fn read_file(h: &Harness, container: &str, path: &str) -> Vec<u8> {
     let mut content = Vec::new();
     std::io::Read::read_to_end(&mut entry, &mut content).expect("read entry");
     content
-}
-
-pub fn path_str(p: &Path) -> &str {
-    p.to_str().expect("utf-8 path")
 }

@@ -2,6 +2,7 @@
 //! drives every scenario (concurrently, each with its own project, names and subnet) so that
 //! the test image is built once and everything is removed when the run ends.
 
+mod daemon;
 mod harness;
 
 use std::time::{Duration, Instant};
@@ -34,6 +35,7 @@ fn engine_scenarios() {
         ("noimage", missing_image_creates_nothing),
         ("ports", taken_host_port_is_a_clear_error),
         ("interrupt", interrupted_apply_converges_next_run),
+        ("tls", tls_endpoint_of_a_second_daemon),
     ];
     let failures: Vec<String> = std::thread::scope(|scope| {
         let handles: Vec<_> = scenarios
@@ -82,7 +84,7 @@ fn basic_stack(s: &Scenario, port: u16, greeting: &str) -> String {
             "web",
             &format!(
                 "  environment:\n    GREETING: {greeting}\n    API_TOKEN: {SECRET_ENV_VALUE}\n  ports:\n    \"127.0.0.1:{port}\": \"8080\"\n  volumes:\n    {vol}: /data\n  secrets: [api_token]\n  networks: [{net}]\n{HEALTHY}  resources:\n    limits: {{ cpus: \"0.5\", memory: 64M }}\n  restart_policy: unless-stopped\n",
-                vol = format!("{}-data", s.project),
+                vol = s.project.clone() + "-data",
                 net = s.net_name()
             )
         ),
@@ -98,13 +100,20 @@ fn first_apply_is_healthy_then_noop(s: &Scenario) {
     s.write("stack.yml", &basic_stack(s, port, "hello"));
     let dry = s.dindctl("apply", &["--dry-run"]);
     assert_eq!(code(&dry), 0, "{}", text(&dry));
-    assert!(text(&dry).contains("Plan: 4 to add, 0 to change, 0 to destroy."), "{}", text(&dry));
+    assert!(
+        text(&dry).contains("Plan: 4 to add, 0 to change, 0 to destroy."),
+        "{}",
+        text(&dry)
+    );
     assert_eq!(s.h.objects_of(&s.project), 0, "--dry-run created something");
 
     let out = s.dindctl("apply", &[]);
     assert_eq!(code(&out), 0, "{}", text(&out));
     let t = text(&out);
-    assert!(t.contains("Apply complete: 4 added, 0 changed, 0 destroyed."), "{t}");
+    assert!(
+        t.contains("Apply complete: 4 added, 0 changed, 0 destroyed."),
+        "{t}"
+    );
     assert!(t.contains("healthy"), "{t}");
     // The API credential is redacted in the plan that apply printed.
     assert!(t.contains("API_TOKEN: \"***\""), "{t}");
@@ -114,7 +123,10 @@ fn first_apply_is_healthy_then_noop(s: &Scenario) {
     let v: serde_json::Value = serde_json::from_slice(&status.stdout).expect("status json");
     let items = v["containers"].as_array().expect("containers");
     assert_eq!(items.len(), 2, "{v}");
-    let web = items.iter().find(|c| c["name"] == s.name("web")).expect("web");
+    let web = items
+        .iter()
+        .find(|c| c["name"] == s.name("web"))
+        .expect("web");
     assert_eq!(web["state"], "running");
     assert_eq!(web["health"], "healthy");
     assert_eq!(web["ports"][0], format!("127.0.0.1:{port}->8080/tcp"));
@@ -142,7 +154,11 @@ fn first_apply_is_healthy_then_noop(s: &Scenario) {
     let down = s.dindctl("down", &[]);
     assert_eq!(code(&down), 0, "{}", text(&down));
     assert!(s.h.containers_of(&s.project).is_empty());
-    assert_eq!(s.h.objects_of(&s.project), 1, "the volume stays without --volumes");
+    assert_eq!(
+        s.h.objects_of(&s.project),
+        1,
+        "the volume stays without --volumes"
+    );
     let down = s.dindctl("down", &["--volumes"]);
     assert_eq!(code(&down), 0, "{}", text(&down));
     assert_eq!(s.h.objects_of(&s.project), 0);
@@ -171,11 +187,23 @@ fn env_change_recreates_only_that_container(s: &Scenario) {
     let diff = s.dindctl("diff", &["--detailed-exitcode"]);
     assert_eq!(code(&diff), 2, "{}", text(&diff));
     let t = text(&diff);
-    assert!(t.contains(&format!("~ container {} will be recreated", s.name("web"))), "{t}");
+    assert!(
+        t.contains(&format!("~ container {} will be recreated", s.name("web"))),
+        "{t}"
+    );
     assert!(t.contains("# environment.GREETING changed"), "{t}");
-    assert!(t.contains("-  GREETING: \"hello\"") && t.contains("+  GREETING: \"bonjour\""), "{t}");
-    assert!(!t.contains(&format!("container {} will", s.name("worker"))), "{t}");
-    assert!(t.contains("Plan: 0 to add, 1 to change, 0 to destroy."), "{t}");
+    assert!(
+        t.contains("-  GREETING: \"hello\"") && t.contains("+  GREETING: \"bonjour\""),
+        "{t}"
+    );
+    assert!(
+        !t.contains(&format!("container {} will", s.name("worker"))),
+        "{t}"
+    );
+    assert!(
+        t.contains("Plan: 0 to add, 1 to change, 0 to destroy."),
+        "{t}"
+    );
 
     let json = s.dindctl("diff", &["--format", "json"]);
     let v: serde_json::Value = serde_json::from_slice(&json.stdout).expect("diff json");
@@ -193,10 +221,20 @@ fn env_change_recreates_only_that_container(s: &Scenario) {
     assert_eq!(code(&out), 0, "{}", text(&out));
     let after = s.h.containers_of(&s.project);
     let id = |list: &[(String, String)], n: &str| {
-        list.iter().find(|(name, _)| *name == n).map(|(_, id)| id.clone())
+        list.iter()
+            .find(|(name, _)| *name == n)
+            .map(|(_, id)| id.clone())
     };
-    assert_eq!(id(&before, &s.name("worker")), id(&after, &s.name("worker")), "worker was touched");
-    assert_ne!(id(&before, &s.name("web")), id(&after, &s.name("web")), "web was not recreated");
+    assert_eq!(
+        id(&before, &s.name("worker")),
+        id(&after, &s.name("worker")),
+        "worker was touched"
+    );
+    assert_ne!(
+        id(&before, &s.name("web")),
+        id(&after, &s.name("web")),
+        "web was not recreated"
+    );
     assert_eq!(after.len(), 2, "{after:?}");
     let diff = s.dindctl("diff", &["--detailed-exitcode"]);
     assert_eq!(code(&diff), 0, "{}", text(&diff));
@@ -219,7 +257,11 @@ fn manual_changes_show_as_drift(s: &Scenario) {
         s.h.docker
             .stop_container(
                 &worker,
-                Some(bollard::query_parameters::StopContainerOptionsBuilder::new().t(1).build()),
+                Some(
+                    bollard::query_parameters::StopContainerOptionsBuilder::new()
+                        .t(1)
+                        .build(),
+                ),
             )
             .await
             .expect("stop");
@@ -227,7 +269,10 @@ fn manual_changes_show_as_drift(s: &Scenario) {
     let diff = s.dindctl("diff", &["--detailed-exitcode"]);
     assert_eq!(code(&diff), 2, "{}", text(&diff));
     let t = text(&diff);
-    assert!(t.contains(&format!("> container {worker} will be started")), "{t}");
+    assert!(
+        t.contains(&format!("> container {worker} will be started")),
+        "{t}"
+    );
     assert!(t.contains("+state: \"running\""), "{t}");
 
     s.h.rt.block_on(async {
@@ -256,10 +301,16 @@ fn manual_changes_show_as_drift(s: &Scenario) {
     let diff = s.dindctl("diff", &["--detailed-exitcode"]);
     assert_eq!(code(&diff), 2, "{}", text(&diff));
     let t = text(&diff);
-    assert!(t.contains(&format!("~ container {web} will be recreated")), "{t}");
+    assert!(
+        t.contains(&format!("~ container {web} will be recreated")),
+        "{t}"
+    );
     assert!(t.contains("# resources.memory changed"), "{t}");
     assert!(t.contains("# networks changed"), "{t}");
-    assert!(t.contains("Plan: 0 to add, 2 to change, 0 to destroy."), "{t}");
+    assert!(
+        t.contains("Plan: 0 to add, 2 to change, 0 to destroy."),
+        "{t}"
+    );
 
     let out = s.dindctl("apply", &[]);
     assert_eq!(code(&out), 0, "{}", text(&out));
@@ -268,25 +319,54 @@ fn manual_changes_show_as_drift(s: &Scenario) {
 }
 
 fn orphans_removed_only_with_prune(s: &Scenario) {
-    let two = format!("{}{}", s.container("one", SLEEPER), s.container("two", SLEEPER));
+    let two = format!(
+        "{}{}",
+        s.container("one", SLEEPER),
+        s.container("two", SLEEPER)
+    );
     s.write("stack.yml", &two);
     let out = s.dindctl("apply", &[]);
     assert_eq!(code(&out), 0, "{}", text(&out));
     s.write("stack.yml", &s.container("one", SLEEPER));
     let diff = s.dindctl("diff", &["--detailed-exitcode"]);
-    assert_eq!(code(&diff), 0, "an orphan alone is not a change:\n{}", text(&diff));
-    assert!(text(&diff).contains(&format!("container {} is an orphan", s.name("two"))), "{}", text(&diff));
+    assert_eq!(
+        code(&diff),
+        0,
+        "an orphan alone is not a change:\n{}",
+        text(&diff)
+    );
+    assert!(
+        text(&diff).contains(&format!("container {} is an orphan", s.name("two"))),
+        "{}",
+        text(&diff)
+    );
     let diff = s.dindctl("diff", &["--prune", "--detailed-exitcode"]);
     assert_eq!(code(&diff), 2, "{}", text(&diff));
-    assert!(text(&diff).contains("Plan: 0 to add, 0 to change, 1 to destroy."), "{}", text(&diff));
+    assert!(
+        text(&diff).contains("Plan: 0 to add, 0 to change, 1 to destroy."),
+        "{}",
+        text(&diff)
+    );
 
     let out = s.dindctl("apply", &[]);
     assert_eq!(code(&out), 0, "{}", text(&out));
-    assert_eq!(s.h.containers_of(&s.project).len(), 2, "removed without --prune");
+    assert_eq!(
+        s.h.containers_of(&s.project).len(),
+        2,
+        "removed without --prune"
+    );
     let out = s.dindctl("apply", &["--prune"]);
     assert_eq!(code(&out), 0, "{}", text(&out));
-    assert!(text(&out).contains("0 added, 0 changed, 1 destroyed"), "{}", text(&out));
-    let left: Vec<String> = s.h.containers_of(&s.project).into_iter().map(|(n, _)| n).collect();
+    assert!(
+        text(&out).contains("0 added, 0 changed, 1 destroyed"),
+        "{}",
+        text(&out)
+    );
+    let left: Vec<String> =
+        s.h.containers_of(&s.project)
+            .into_iter()
+            .map(|(n, _)| n)
+            .collect();
     assert_eq!(left, vec![s.name("one")]);
 }
 
@@ -312,19 +392,25 @@ fn create_foreign(s: &Scenario, name: &str, port: Option<u16>) -> String {
             host_config: Some(host_config),
             ..Default::default()
         };
-        let id = s
-            .h
-            .docker
-            .create_container(
-                Some(bollard::query_parameters::CreateContainerOptionsBuilder::new().name(name).build()),
-                body,
-            )
-            .await
-            .expect("create foreign container")
-            .id;
+        let id =
+            s.h.docker
+                .create_container(
+                    Some(
+                        bollard::query_parameters::CreateContainerOptionsBuilder::new()
+                            .name(name)
+                            .build(),
+                    ),
+                    body,
+                )
+                .await
+                .expect("create foreign container")
+                .id;
         if port.is_some() {
             s.h.docker
-                .start_container(&id, None::<bollard::query_parameters::StartContainerOptions>)
+                .start_container(
+                    &id,
+                    None::<bollard::query_parameters::StartContainerOptions>,
+                )
                 .await
                 .expect("start foreign container");
         }
@@ -337,17 +423,31 @@ fn unlabelled_name_clash_is_refused(s: &Scenario) {
     let id = create_foreign(s, &name, None);
     s.write(
         "stack.yml",
-        &format!("{}{}", s.network(&s.net_name()), s.container("taken", &format!("  networks: [{}]\n", s.net_name()))),
+        &format!(
+            "{}{}",
+            s.network(&s.net_name()),
+            s.container("taken", &format!("  networks: [{}]\n", s.net_name()))
+        ),
     );
     let out = s.dindctl("apply", &[]);
     assert_eq!(code(&out), 2, "{}", text(&out));
     let t = text(&out);
-    assert!(t.contains(&format!("a container named `{name}` already exists")), "{t}");
+    assert!(
+        t.contains(&format!("a container named `{name}` already exists")),
+        "{t}"
+    );
     assert!(t.contains("without dindctl's labels"), "{t}");
     assert!(t.contains("stack.yml:"), "{t}");
     assert_eq!(s.h.objects_of(&s.project), 0, "something was created");
-    let still = s.h.rt.block_on(s.h.docker.inspect_container(&name, None::<bollard::query_parameters::InspectContainerOptions>));
-    assert_eq!(still.ok().and_then(|c| c.id), Some(id), "the foreign container was touched");
+    let still = s.h.rt.block_on(s.h.docker.inspect_container(
+        &name,
+        None::<bollard::query_parameters::InspectContainerOptions>,
+    ));
+    assert_eq!(
+        still.ok().and_then(|c| c.id),
+        Some(id),
+        "the foreign container was touched"
+    );
 }
 
 fn exiting_container_fails_fast_with_logs(s: &Scenario) {
@@ -365,8 +465,14 @@ fn exiting_container_fails_fast_with_logs(s: &Scenario) {
     assert_eq!(code(&out), 1, "{}", text(&out));
     let t = text(&out);
     assert!(t.contains("exited with code 3"), "{t}");
-    assert!(t.contains("boom-from-crash") && t.contains("second-line"), "{t}");
-    assert!(took < Duration::from_secs(60), "apply waited for the timeout instead of failing fast ({took:?})");
+    assert!(
+        t.contains("boom-from-crash") && t.contains("second-line"),
+        "{t}"
+    );
+    assert!(
+        took < Duration::from_secs(60),
+        "apply waited for the timeout instead of failing fast ({took:?})"
+    );
 }
 
 fn unhealthy_container_fails_fast_with_health_output(s: &Scenario) {
@@ -399,7 +505,10 @@ fn missing_image_creates_nothing(s: &Scenario) {
     let out = s.dindctl("apply", &[]);
     assert_eq!(code(&out), 2, "{}", text(&out));
     let t = text(&out);
-    assert!(t.contains(&format!("image `{absent}` is not on the daemon")), "{t}");
+    assert!(
+        t.contains(&format!("image `{absent}` is not on the daemon")),
+        "{t}"
+    );
     assert!(t.contains("stack.yml:"), "{t}");
     assert!(t.contains("Nothing was created"), "{t}");
     assert_eq!(s.h.objects_of(&s.project), 0);
@@ -416,7 +525,8 @@ fn taken_host_port_is_a_clear_error(s: &Scenario) {
     assert_eq!(code(&out), 2, "{}", text(&out));
     let t = text(&out);
     assert!(
-        t.contains(&format!("host port {port}/tcp")) && t.contains(&format!("already published by container `{holder}`")),
+        t.contains(&format!("host port {port}/tcp"))
+            && t.contains(&format!("already published by container `{holder}`")),
         "{t}"
     );
     assert_eq!(s.h.objects_of(&s.project), 0);
@@ -441,7 +551,9 @@ fn interrupted_apply_converges_next_run(s: &Scenario) {
         .stderr(std::process::Stdio::null())
         .spawn()
         .expect("spawn");
-    let seen = eventually(Duration::from_secs(30), || !s.h.containers_of(&s.project).is_empty());
+    let seen = eventually(Duration::from_secs(30), || {
+        !s.h.containers_of(&s.project).is_empty()
+    });
     let _ = child.kill();
     let _ = child.wait();
     assert!(seen, "apply created nothing");
@@ -470,7 +582,11 @@ fn interrupted_apply_converges_next_run(s: &Scenario) {
     assert!(seen, "no replacement container appeared");
     let out = s.dindctl("apply", &[]);
     assert_eq!(code(&out), 0, "{}", text(&out));
-    let names: Vec<String> = s.h.containers_of(&s.project).into_iter().map(|(n, _)| n).collect();
+    let names: Vec<String> =
+        s.h.containers_of(&s.project)
+            .into_iter()
+            .map(|(n, _)| n)
+            .collect();
     assert_eq!(names, vec![s.name("c1"), s.name("c2"), s.name("c3")]);
     let diff = s.dindctl("diff", &["--detailed-exitcode"]);
     assert_eq!(code(&diff), 0, "{}", text(&diff));
@@ -486,8 +602,14 @@ fn unreachable_daemon_names_the_address() {
     )
     .expect("write");
     for (host, expect) in [
-        ("tcp://127.0.0.1:1", "cannot reach the Docker daemon at tcp://127.0.0.1:1 (from --host)"),
-        ("unix:///nonexistent/docker.sock", "cannot reach the Docker daemon at unix:///nonexistent/docker.sock"),
+        (
+            "tcp://127.0.0.1:1",
+            "cannot reach the Docker daemon at tcp://127.0.0.1:1 (from --host)",
+        ),
+        (
+            "unix:///nonexistent/docker.sock",
+            "cannot reach the Docker daemon at unix:///nonexistent/docker.sock",
+        ),
         ("ftp://x", "unsupported Docker host `ftp://x`"),
     ] {
         let out = std::process::Command::new(env!("CARGO_BIN_EXE_dindctl"))
@@ -503,9 +625,208 @@ fn unreachable_daemon_names_the_address() {
     let out = std::process::Command::new(env!("CARGO_BIN_EXE_dindctl"))
         .args(["status"])
         .arg(&stack)
-        .args(["--host", "tcp://127.0.0.1:2376", "--tlscacert", "/nope/ca.pem", "--tlscert", "/nope/cert.pem", "--tlskey", "/nope/key.pem"])
+        .args([
+            "--host",
+            "tcp://127.0.0.1:2376",
+            "--tlscacert",
+            "/nope/ca.pem",
+            "--tlscert",
+            "/nope/cert.pem",
+            "--tlskey",
+            "/nope/key.pem",
+        ])
         .output()
         .expect("run");
     assert_eq!(code(&out), 2, "{}", text(&out));
-    assert!(text(&out).contains("TLS client CA `/nope/ca.pem` does not exist"), "{}", text(&out));
+    assert!(
+        text(&out).contains("TLS client CA `/nope/ca.pem` does not exist"),
+        "{}",
+        text(&out)
+    );
+}
+
+/// The DinD endpoint over TCP with TLS client certificates: a second daemon on this machine
+/// (this machine refuses privileged containers, so a real docker:dind cannot run here; see
+/// the README). Flags, `DOCKER_TLS_VERIFY` + `DOCKER_CERT_PATH`, and a profile's
+/// `dind.endpoint` all reach it; a wrong CA and a plain-HTTP client get a TLS message.
+fn tls_endpoint_of_a_second_daemon(s: &Scenario) {
+    let port = free_port();
+    let d = match daemon::SecondDaemon::start(s.h, port) {
+        Ok(d) => d,
+        Err(why) if why.starts_with("no dockerd") && std::env::var_os("CI").is_none() => {
+            eprintln!("skipping the TLS endpoint scenario: {why}");
+            return;
+        }
+        Err(why) => panic!("{why}"),
+    };
+    let certs = d.client_certs();
+    let cert = |f: &str| certs.join(f).to_string_lossy().to_string();
+    let web_port = free_port();
+    s.write(
+        "stack.yml",
+        &format!(
+            "{}{}",
+            s.network(&s.net_name()),
+            s.container(
+                "web",
+                &format!(
+                    "  ports:\n    \"127.0.0.1:{web_port}\": \"8080\"\n  networks: [{}]\n{HEALTHY}",
+                    s.net_name()
+                )
+            )
+        ),
+    );
+    let tls_flags = [
+        "--host".to_string(),
+        d.tcp.clone(),
+        "--tlscacert".into(),
+        cert("ca.pem"),
+        "--tlscert".into(),
+        cert("cert.pem"),
+        "--tlskey".into(),
+        cert("key.pem"),
+    ];
+    let flags: Vec<&str> = tls_flags.iter().map(String::as_str).collect();
+    let out = s.dindctl("apply", &flags);
+    assert_eq!(code(&out), 0, "{}", text(&out));
+    assert!(text(&out).contains("healthy"), "{}", text(&out));
+    assert!(http_get(web_port, "/health").contains("ok"));
+    // Nothing of it landed on the main daemon.
+    assert_eq!(s.h.objects_of(&s.project), 0);
+
+    // The same endpoint from the environment.
+    let out = s
+        .command("diff", &["--detailed-exitcode"])
+        .env("DOCKER_HOST", &d.tcp)
+        .env("DOCKER_TLS_VERIFY", "1")
+        .env("DOCKER_CERT_PATH", &certs)
+        .output()
+        .expect("run");
+    assert_eq!(code(&out), 0, "{}", text(&out));
+    assert!(text(&out).contains("No changes."), "{}", text(&out));
+
+    // From a profile's dind.endpoint (the project is the profile's).
+    let profile = s.write(
+        "p.yaml",
+        &format!(
+            "name: tls-test\nextends: default\nproject: {}\ndind:\n  endpoint:\n    host: {}\n    cert_path: {}\n",
+            s.project,
+            d.tcp,
+            certs.display()
+        ),
+    );
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_dindctl"))
+        .args(["status", "--format", "json", "--profile"])
+        .arg(&profile)
+        .env("DOCKER_HOST", "unix:///nonexistent.sock")
+        .output()
+        .expect("run");
+    assert_eq!(code(&out), 0, "{}", text(&out));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    assert_eq!(v["containers"][0]["name"], s.name("web"), "{v}");
+
+    // A client certificate from another CA: the handshake fails, and says so.
+    let other = tempfile::tempdir().expect("tempdir");
+    daemon::make_certs(other.path(), "another-ca");
+    let wrong = other.path().join("client");
+    let out = s
+        .command("status", &[])
+        .args(["--host", &d.tcp, "--tlscacert"])
+        .arg(wrong.join("ca.pem"))
+        .arg("--tlscert")
+        .arg(wrong.join("cert.pem"))
+        .arg("--tlskey")
+        .arg(wrong.join("key.pem"))
+        .output()
+        .expect("run");
+    assert_eq!(code(&out), 2, "{}", text(&out));
+    assert!(
+        text(&out).contains(&format!("TLS handshake with {} failed", d.tcp)),
+        "{}",
+        text(&out)
+    );
+    // Plain HTTP to the TLS port.
+    let out = s
+        .command("status", &["--host", &d.tcp])
+        .output()
+        .expect("run");
+    assert_eq!(code(&out), 2, "{}", text(&out));
+    assert!(
+        text(&out).contains("HTTPS") || text(&out).contains("TLS"),
+        "{}",
+        text(&out)
+    );
+
+    let out = s.dindctl("down", &flags);
+    assert_eq!(code(&out), 0, "{}", text(&out));
+    let left = s.h.rt.block_on(async {
+        d.client()
+            .list_containers(Some(
+                bollard::query_parameters::ListContainersOptionsBuilder::new()
+                    .all(true)
+                    .build(),
+            ))
+            .await
+            .map(|l| l.len())
+    });
+    assert_eq!(left.ok(), Some(0));
+}
+
+/// The classic DinD failure, for real: a client outside the socket's group. The message names
+/// the socket's owner, group and mode, the client's uid and groups, and the fix.
+#[test]
+fn permission_denied_names_owner_and_groups() {
+    use std::os::unix::fs::{MetadataExt as _, PermissionsExt as _};
+    let socket = std::path::Path::new("/var/run/docker.sock");
+    let Ok(meta) = std::fs::metadata(socket) else {
+        eprintln!("skipping: no /var/run/docker.sock");
+        return;
+    };
+    let uid = std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines().find_map(|l| {
+                l.strip_prefix("Uid:")
+                    .map(|r| r.split_whitespace().next().unwrap_or("").to_string())
+            })
+        });
+    if uid.as_deref() != Some("0") || meta.permissions().mode() & 0o006 != 0 {
+        eprintln!(
+            "skipping: needs root to run dindctl as another user, and a socket closed to others"
+        );
+        return;
+    }
+    // A copy of the binary that user `nobody` can execute.
+    let dir = tempfile::tempdir().expect("tempdir");
+    std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o755)).expect("chmod");
+    let bin = dir.path().join("dindctl");
+    std::fs::copy(env!("CARGO_BIN_EXE_dindctl"), &bin).expect("copy");
+    let stack = dir.path().join("stack.yml");
+    std::fs::write(
+        &stack,
+        "apiVersion: mcp/v1\nkind: MCPContainer\nmetadata:\n  name: x\nspec:\n  image: busybox:1\n",
+    )
+    .expect("write");
+    std::fs::set_permissions(&stack, std::fs::Permissions::from_mode(0o644)).expect("chmod");
+    let out = std::process::Command::new("setpriv")
+        .args(["--reuid=65534", "--regid=65534", "--clear-groups"])
+        .arg(&bin)
+        .arg("status")
+        .arg(&stack)
+        .args(["--host", "unix:///var/run/docker.sock"])
+        .current_dir(dir.path())
+        .output()
+        .expect("setpriv (util-linux)");
+    assert_eq!(code(&out), 2, "{}", text(&out));
+    let t = text(&out);
+    assert!(
+        t.contains("permission denied on the Docker socket /var/run/docker.sock"),
+        "{t}"
+    );
+    assert!(t.contains(&format!("and group {}", meta.gid())), "{t}");
+    assert!(t.contains("this process runs as uid 65534"), "{t}");
+    assert!(
+        t.contains(&format!("group_add: [\"{}\"]", meta.gid())),
+        "{t}"
+    );
 }
