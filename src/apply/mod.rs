@@ -86,6 +86,13 @@ pub async fn execute(
         details: String::new(),
     };
 
+    // Containers dindctl may disconnect from a network it replaces: its own.
+    let ours: Vec<String> = plan
+        .actions
+        .iter()
+        .filter(|a| a.kind == Kind::Container)
+        .filter_map(|a| a.live_id.clone())
+        .collect();
     // 1. Containers to remove (orphans with --prune, leftovers of interrupted runs).
     for a in plan
         .actions
@@ -107,7 +114,7 @@ pub async fn execute(
             Change::Create => create_network(engine, desired, n).await,
             Change::Recreate => {
                 let id = a.live_id.clone().unwrap_or_else(|| a.name.clone());
-                match detach_and_remove_network(engine, &id, opts).await {
+                match detach_and_remove_network(engine, &id, &ours).await {
                     Ok(()) => create_network(engine, desired, n).await,
                     Err(e) => Err(e),
                 }
@@ -171,7 +178,7 @@ pub async fn execute(
         .filter(|a| a.kind == Kind::Network && a.change == Change::Remove)
     {
         let id = a.live_id.clone().unwrap_or_else(|| a.name.clone());
-        match detach_and_remove_network(engine, &id, opts).await {
+        match detach_and_remove_network(engine, &id, &ours).await {
             Ok(()) => progress.note(&format!("network {} removed", a.name)),
             Err(e) => failures.push(fail(&a.name, format!("network: {e}"))),
         }
@@ -206,18 +213,20 @@ async fn create_network(
         })
 }
 
-/// Disconnects this project's containers still attached, then removes the network.
-async fn detach_and_remove_network(
-    engine: &Engine,
-    id: &str,
-    _opts: &Options,
-) -> Result<(), String> {
+/// Disconnects this project's containers still attached, then removes the network. A
+/// container that is not dindctl's keeps the network in place: the removal fails and says so.
+async fn detach_and_remove_network(engine: &Engine, id: &str, ours: &[String]) -> Result<(), String> {
     let docker = &engine.docker;
     if let Ok(n) = docker
         .inspect_network(id, None::<bollard::query_parameters::InspectNetworkOptions>)
         .await
     {
-        for (cid, _) in n.containers.unwrap_or_default() {
+        let mut foreign = Vec::new();
+        for (cid, c) in n.containers.unwrap_or_default() {
+            if !ours.contains(&cid) {
+                foreign.push(c.name.unwrap_or(cid));
+                continue;
+            }
             let _ = docker
                 .disconnect_network(
                     id,
@@ -227,6 +236,12 @@ async fn detach_and_remove_network(
                     },
                 )
                 .await;
+        }
+        if !foreign.is_empty() {
+            return Err(format!(
+                "containers that dindctl does not own are attached ({}); dindctl leaves them alone, so the network stays",
+                foreign.join(", ")
+            ));
         }
     }
     docker.remove_network(id).await.map_err(|e| describe(&e))

@@ -36,6 +36,7 @@ fn engine_scenarios() {
         ("ports", taken_host_port_is_a_clear_error),
         ("interrupt", interrupted_apply_converges_next_run),
         ("tls", tls_endpoint_of_a_second_daemon),
+        ("outer", outer_diff_against_a_compose_project),
     ];
     let failures: Vec<String> = std::thread::scope(|scope| {
         let handles: Vec<_> = scenarios
@@ -829,4 +830,72 @@ fn permission_denied_names_owner_and_groups() {
         t.contains(&format!("group_add: [\"{}\"]", meta.gid())),
         "{t}"
     );
+}
+
+/// `diff --outer`: a compose project brought up by docker-compose on the host daemon, compared
+/// read-only with its compose file.
+fn outer_diff_against_a_compose_project(s: &Scenario) {
+    let has_compose = std::process::Command::new("docker-compose")
+        .arg("version")
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !has_compose {
+        assert!(std::env::var_os("CI").is_none(), "docker-compose is missing in CI");
+        eprintln!("skipping the outer diff scenario: no docker-compose");
+        return;
+    }
+    let port = free_port();
+    let compose = |greeting: &str| {
+        format!(
+            "services:\n  web:\n    image: {}\n    environment:\n      GREETING: {greeting}\n      API_TOKEN: {SECRET_ENV_VALUE}\n    ports:\n      - \"127.0.0.1:{port}:8080\"\n    labels:\n      {TEST_LABEL}: {run}\nnetworks:\n  default:\n    labels:\n      {TEST_LABEL}: {run}\n",
+            s.h.image,
+            run = s.h.run
+        )
+    };
+    let file = s.write("compose.yml", &compose("hello"));
+    let compose_cmd = |args: &[&str]| {
+        std::process::Command::new("docker-compose")
+            .args(["-p", &s.project, "-f"])
+            .arg(&file)
+            .args(args)
+            .output()
+            .expect("docker-compose")
+    };
+    let up = compose_cmd(&["up", "-d"]);
+    assert!(up.status.success(), "{}", text(&up));
+    let diff = |extra: &[&str]| {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_dindctl"))
+            .args(["diff", "--outer"])
+            .arg(&file)
+            .args(["--project-name", &s.project])
+            .args(extra)
+            .output()
+            .expect("run");
+        assert_no_secrets(&out);
+        out
+    };
+    let out = diff(&["--detailed-exitcode"]);
+    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        assert_eq!(code(&out), 0, "{}", text(&out));
+        assert!(text(&out).contains("No changes."), "{}", text(&out));
+        s.write("compose.yml", &compose("bonjour"));
+        let out = diff(&["--detailed-exitcode"]);
+        assert_eq!(code(&out), 2, "{}", text(&out));
+        let t = text(&out);
+        assert!(t.contains("~ container web will be recreated"), "{t}");
+        assert!(t.contains("# environment.GREETING differs"), "{t}");
+        assert!(t.contains("API_TOKEN: \"***\""), "{t}");
+        let stop = compose_cmd(&["stop", "-t", "1"]);
+        assert!(stop.status.success(), "{}", text(&stop));
+        s.write("compose.yml", &compose("hello"));
+        let out = diff(&["--format", "json", "--detailed-exitcode"]);
+        assert_eq!(code(&out), 2, "{}", text(&out));
+        let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+        assert_eq!(v["resources"][0]["change"], "start", "{v}");
+    }));
+    let down = compose_cmd(&["down", "-t", "1"]);
+    if let Err(panic) = result {
+        std::panic::resume_unwind(panic);
+    }
+    assert!(down.status.success(), "{}", text(&down));
 }
