@@ -215,7 +215,11 @@ async fn create_network(
 
 /// Disconnects this project's containers still attached, then removes the network. A
 /// container that is not dindctl's keeps the network in place: the removal fails and says so.
-async fn detach_and_remove_network(engine: &Engine, id: &str, ours: &[String]) -> Result<(), String> {
+async fn detach_and_remove_network(
+    engine: &Engine,
+    id: &str,
+    ours: &[String],
+) -> Result<(), String> {
     let docker = &engine.docker;
     if let Ok(n) = docker
         .inspect_network(id, None::<bollard::query_parameters::InspectNetworkOptions>)

@@ -140,6 +140,9 @@ pub struct DownArgs {
     pub stop_timeout: Duration,
 }
 
+/// `render`'s default output directory.
+const RENDER_OUT: &str = "build/dindctl";
+
 fn parse_duration(s: &str) -> Result<Duration, String> {
     plan::units::duration_ns(s)
         .map(|ns| Duration::from_nanos(ns as u64))
@@ -169,7 +172,15 @@ fn load_stack(args: &StackArgs) -> Result<Loaded, Outcome> {
     if args.files.is_empty() && args.paths.is_empty() {
         match super::check::render_profile(&args.profile, args.templates.as_deref(), &mut db) {
             Ok((files, _, profile)) => {
-                memory = files;
+                // Named as `render` writes them by default, so relative secret paths resolve
+                // the same way for a rendered directory and for a profile applied directly.
+                memory = files
+                    .into_iter()
+                    .map(|f| MemoryFile {
+                        name: format!("{RENDER_OUT}/{}", f.name),
+                        text: f.text,
+                    })
+                    .collect();
                 profile_project = Some(profile.project.clone());
                 if let Some(e) = &profile.dind.endpoint {
                     endpoint_host = Some(e.host.clone());
@@ -201,7 +212,15 @@ fn load_stack(args: &StackArgs) -> Result<Loaded, Outcome> {
             } else {
                 first.parent().map(Path::to_path_buf).unwrap_or_default()
             };
-            let dir = std::fs::canonicalize(&dir).unwrap_or(dir);
+            let mut dir = std::fs::canonicalize(&dir).unwrap_or(dir);
+            // `deploy/mcp-manifests` belongs to the `deploy` stack.
+            if dir
+                .file_name()
+                .is_some_and(|n| n == "mcp-manifests" || n == "mcp")
+                && let Some(parent) = dir.parent()
+            {
+                dir = parent.to_path_buf();
+            }
             dir.file_name().map(|n| n.to_string_lossy().to_string())
         })
         .map(|p| normalize_project(&p))

@@ -840,7 +840,10 @@ fn outer_diff_against_a_compose_project(s: &Scenario) {
         .output()
         .is_ok_and(|o| o.status.success());
     if !has_compose {
-        assert!(std::env::var_os("CI").is_none(), "docker-compose is missing in CI");
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "docker-compose is missing in CI"
+        );
         eprintln!("skipping the outer diff scenario: no docker-compose");
         return;
     }
