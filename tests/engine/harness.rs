@@ -408,8 +408,8 @@ pub fn eventually(limit: Duration, mut f: impl FnMut() -> bool) -> bool {
     false
 }
 
-/// Reads a file out of a container (through the archive endpoint).
-pub fn read_file(h: &Harness, container: &str, path: &str) -> Vec<u8> {
+/// Reads a file out of a container (through the archive endpoint): content, owner uid, mode.
+pub fn read_file(h: &Harness, container: &str, path: &str) -> (Vec<u8>, u64, u32) {
     let bytes: Vec<u8> = h.rt.block_on(async {
         let mut s = h.docker.download_from_container(
             container,
@@ -432,7 +432,9 @@ pub fn read_file(h: &Harness, container: &str, path: &str) -> Vec<u8> {
         .next()
         .expect("one entry")
         .expect("entry");
+    let owner = entry.header().uid().expect("uid");
+    let mode = entry.header().mode().expect("mode") & 0o7777;
     let mut content = Vec::new();
     std::io::Read::read_to_end(&mut entry, &mut content).expect("read entry");
-    content
+    (content, owner, mode)
 }

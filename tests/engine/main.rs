@@ -91,7 +91,10 @@ fn basic_stack(s: &Scenario, port: u16, greeting: &str) -> String {
         ),
         b = s.container(
             "worker",
-            &format!("{SLEEPER}  networks: [{}]\n", s.net_name())
+            &format!(
+                "{SLEEPER}  networks: [{}]\n  user: \"1001:1001\"\n  group_add: [\"2375\"]\n  secrets: [api_token]\n",
+                s.net_name()
+            )
         ),
     )
 }
@@ -134,9 +137,27 @@ fn first_apply_is_healthy_then_noop(s: &Scenario) {
     assert_eq!(web["restarts"], 0);
 
     // The secret is in the container, and nowhere in the container's configuration.
+    let (content, owner, mode) = read_file(s.h, &s.name("web"), "/run/secrets/api_token");
+    assert_eq!(content, SECRET_FILE_VALUE.as_bytes());
+    assert_eq!((owner, mode), (0, 0o400));
+    // A container with its own user: the file is that user's, and only readable by it.
+    let (content, owner, mode) = read_file(s.h, &s.name("worker"), "/run/secrets/api_token");
+    assert_eq!(content, SECRET_FILE_VALUE.as_bytes());
+    assert_eq!((owner, mode), (1001, 0o400));
+    let worker =
+        s.h.rt
+            .block_on(s.h.docker.inspect_container(
+                &s.name("worker"),
+                None::<bollard::query_parameters::InspectContainerOptions>,
+            ))
+            .expect("inspect");
     assert_eq!(
-        read_file(s.h, &s.name("web"), "/run/secrets/api_token"),
-        SECRET_FILE_VALUE.as_bytes()
+        worker.config.and_then(|c| c.user).as_deref(),
+        Some("1001:1001")
+    );
+    assert_eq!(
+        worker.host_config.and_then(|h| h.group_add),
+        Some(vec!["2375".to_string()])
     );
     // The server answers through the published port.
     let body = http_get(port, "/index.html");
