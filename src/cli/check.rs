@@ -5,7 +5,7 @@ use std::io::IsTerminal as _;
 use super::{CheckArgs, Outcome, out, out_line, print_diagnostics};
 use crate::check::{self, Config};
 use crate::diag::Diagnostic;
-use crate::model::load::{self, Inputs, MemoryFile};
+use crate::model::load::{self, MemoryFile};
 use crate::render::{self, Templates};
 use crate::report::{self, Format, Style};
 use crate::source::{SourceDb, SourceId, Span};
@@ -22,15 +22,15 @@ pub fn run(args: &CheckArgs) -> Outcome {
             return Outcome::Failed;
         }
     };
-    let inputs = Inputs {
-        compose_files: args.files.clone(),
-        paths: args.paths.clone(),
-        env_file: args.env_file.clone(),
-    };
+    let inputs = args.source.inputs();
     let mut profile_tree = None;
     let mut memory = Vec::new();
-    if args.files.is_empty() && args.paths.is_empty() {
-        match render_profile(&args.profile, args.templates.as_deref(), &mut db) {
+    if args.source.from_profile() {
+        match render_profile(
+            &args.source.profile,
+            args.source.templates.as_deref(),
+            &mut db,
+        ) {
             Ok((files, tree, _)) => {
                 memory = files;
                 profile_tree = Some(tree);

@@ -11,30 +11,17 @@ use crate::check::{self, Config};
 use crate::diag::{Diagnostic, Severity};
 use crate::engine::{EndpointRequest, Engine};
 use crate::model::Stack;
-use crate::model::load::{self, Inputs, MemoryFile};
+use crate::model::load::{self, MemoryFile};
 use crate::plan::live::{self, ImageInfo};
 use crate::plan::render::Colors;
 use crate::plan::{self, Change, desired::Desired};
 use crate::source::SourceDb;
 
-/// Which stack: paths, or a profile rendered in memory.
+/// Which stack, and the project its objects are labelled with.
 #[derive(Debug, Clone, clap::Args)]
 pub struct StackArgs {
-    /// Compose files, mcp/v1 manifests, or directories, as for `check`. Without paths, the
-    /// selected profile is rendered in memory.
-    pub paths: Vec<PathBuf>,
-    /// A compose file to merge, in order, as `docker compose -f` does (repeatable).
-    #[arg(short = 'f', long = "file", value_name = "FILE")]
-    pub files: Vec<PathBuf>,
-    /// Profile to render when no path is given.
-    #[arg(long, short = 'p', default_value = "default")]
-    pub profile: String,
-    /// Templates overriding the built-in ones (with --profile).
-    #[arg(long)]
-    pub templates: Option<PathBuf>,
-    /// Variables for `${VAR}` interpolation, instead of the `.env` beside the compose file.
-    #[arg(long)]
-    pub env_file: Option<PathBuf>,
+    #[command(flatten)]
+    pub source: super::SourceArgs,
     /// The project every object is labelled with (default: the profile's `project`, the
     /// compose file's `name:`, or the directory's name).
     #[arg(long, value_name = "NAME")]
@@ -161,16 +148,16 @@ struct Loaded {
 
 fn load_stack(args: &StackArgs) -> Result<Loaded, Outcome> {
     let mut db = SourceDb::new();
-    let inputs = Inputs {
-        compose_files: args.files.clone(),
-        paths: args.paths.clone(),
-        env_file: args.env_file.clone(),
-    };
+    let inputs = args.source.inputs();
     let mut memory: Vec<MemoryFile> = Vec::new();
     let mut profile_project = None;
     let (mut endpoint_host, mut endpoint_certs) = (None, None);
-    if args.files.is_empty() && args.paths.is_empty() {
-        match super::check::render_profile(&args.profile, args.templates.as_deref(), &mut db) {
+    if args.source.from_profile() {
+        match super::check::render_profile(
+            &args.source.profile,
+            args.source.templates.as_deref(),
+            &mut db,
+        ) {
             Ok((files, _, profile)) => {
                 // Named as `render` writes them by default, so relative secret paths resolve
                 // the same way for a rendered directory and for a profile applied directly.
@@ -206,7 +193,7 @@ fn load_stack(args: &StackArgs) -> Result<Loaded, Outcome> {
         .or(profile_project)
         .or_else(|| compose_name(&stack))
         .or_else(|| {
-            let first = args.files.first().or(args.paths.first())?;
+            let first = args.source.files.first().or(args.source.paths.first())?;
             let dir = if first.is_dir() {
                 first.clone()
             } else {
@@ -274,6 +261,16 @@ fn connect(conn: &ConnArgs, loaded: Option<&Loaded>) -> Result<Engine, Outcome> 
         eprintln!("error: {e}");
         Outcome::Failed
     })
+}
+
+/// A request that stops a container lasts up to its grace period: the request timeout must
+/// be longer.
+fn outlast(mut engine: Engine, stop_timeout: Duration) -> Engine {
+    let needed = stop_timeout + Duration::from_secs(30);
+    if engine.docker.timeout() < needed {
+        engine.docker = engine.docker.clone().with_timeout(needed);
+    }
+    engine
 }
 
 /// Builds the desired state, resolves the images and observes the daemon.
@@ -392,7 +389,7 @@ fn apply_inner(args: &ApplyArgs) -> Result<Outcome, Outcome> {
         gate(&loaded)?;
     }
     let desired = desired_state(&loaded)?;
-    let engine = connect(&args.conn, Some(&loaded))?;
+    let engine = outlast(connect(&args.conn, Some(&loaded))?, args.stop_timeout);
     crate::engine::block_on(async {
         let planned = make_plan(&engine, &loaded, desired, args.prune)
             .await
@@ -504,20 +501,23 @@ pub fn diff(args: &DiffArgs) -> Outcome {
 }
 
 fn project_only(stack: &StackArgs) -> Result<Option<Loaded>, Outcome> {
-    if stack.project_name.is_some() && stack.paths.is_empty() && stack.files.is_empty() {
+    if stack.project_name.is_some() && stack.source.from_profile() {
         return Ok(None);
     }
     load_stack(stack).map(Some)
 }
 
+/// The project and a connected engine, for commands that need no desired state.
+fn target(stack: &StackArgs, conn: &ConnArgs) -> Result<(String, Engine), Outcome> {
+    let loaded = project_only(stack)?;
+    let project = project_of(stack, loaded.as_ref());
+    let engine = connect(conn, loaded.as_ref())?;
+    Ok((project, engine))
+}
+
 pub fn status(args: &StatusArgs) -> Outcome {
-    let loaded = match project_only(&args.stack) {
-        Ok(l) => l,
-        Err(o) => return o,
-    };
-    let project = project_of(&args.stack, loaded.as_ref());
-    let engine = match connect(&args.conn, loaded.as_ref()) {
-        Ok(e) => e,
+    let (project, engine) = match target(&args.stack, &args.conn) {
+        Ok(t) => t,
         Err(o) => return o,
     };
     let containers = match crate::engine::block_on(live::containers(&engine, &project)) {
@@ -610,15 +610,11 @@ fn status_table(containers: &[live::LiveContainer]) -> String {
 }
 
 pub fn down(args: &DownArgs) -> Outcome {
-    let loaded = match project_only(&args.stack) {
-        Ok(l) => l,
+    let (project, engine) = match target(&args.stack, &args.conn) {
+        Ok(t) => t,
         Err(o) => return o,
     };
-    let project = project_of(&args.stack, loaded.as_ref());
-    let engine = match connect(&args.conn, loaded.as_ref()) {
-        Ok(e) => e,
-        Err(o) => return o,
-    };
+    let engine = outlast(engine, args.stop_timeout);
     crate::engine::block_on(async {
         let live = match live::observe(&engine, &project).await {
             Ok(l) => l,

@@ -53,21 +53,46 @@ pub enum Command {
     Down(engine::DownArgs),
 }
 
-#[derive(Debug, clap::Args)]
-pub struct CheckArgs {
+/// Which stack: files and directories, or a profile rendered in memory.
+#[derive(Debug, Clone, clap::Args)]
+pub struct SourceArgs {
     /// Compose files, mcp/v1 manifests, or directories (searched for `compose.y*ml`,
     /// `docker-compose*.y*ml`, and manifests, also in `mcp-manifests/` and `mcp/`). All of them
-    /// form one stack. Without paths, the selected profile is rendered in memory and checked.
+    /// form one stack. Without paths, the selected profile is rendered in memory.
     pub paths: Vec<PathBuf>,
     /// A compose file to merge, in order, as `docker compose -f` does (repeatable).
     #[arg(short = 'f', long = "file", value_name = "FILE")]
     pub files: Vec<PathBuf>,
-    /// Profile to render and check when no path is given.
+    /// Profile to render when no path is given.
     #[arg(long, short = 'p', default_value = "default")]
     pub profile: String,
     /// Templates overriding the built-in ones (with --profile).
     #[arg(long)]
     pub templates: Option<PathBuf>,
+    /// Variables for `${VAR}` interpolation, instead of the `.env` beside the compose file.
+    #[arg(long)]
+    pub env_file: Option<PathBuf>,
+}
+
+impl SourceArgs {
+    /// No file or directory was named: the profile is rendered in memory.
+    pub fn from_profile(&self) -> bool {
+        self.files.is_empty() && self.paths.is_empty()
+    }
+
+    pub fn inputs(&self) -> crate::model::load::Inputs {
+        crate::model::load::Inputs {
+            compose_files: self.files.clone(),
+            paths: self.paths.clone(),
+            env_file: self.env_file.clone(),
+        }
+    }
+}
+
+#[derive(Debug, clap::Args)]
+pub struct CheckArgs {
+    #[command(flatten)]
+    pub source: SourceArgs,
     /// Output format.
     #[arg(long, value_enum, default_value = "human")]
     pub format: crate::report::Format,
@@ -77,9 +102,6 @@ pub struct CheckArgs {
     /// Configuration file (default: `dindctl.toml` here or in a parent directory).
     #[arg(long)]
     pub config: Option<PathBuf>,
-    /// Variables for `${VAR}` interpolation, instead of the `.env` beside the compose file.
-    #[arg(long)]
-    pub env_file: Option<PathBuf>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
