@@ -32,6 +32,7 @@ fn engine_scenarios() {
         ("clash", unlabelled_name_clash_is_refused),
         ("exits", exiting_container_fails_fast_with_logs),
         ("sick", unhealthy_container_fails_fast_with_health_output),
+        ("oom", oom_killed_container_fails_fast),
         ("noimage", missing_image_creates_nothing),
         ("ports", taken_host_port_is_a_clear_error),
         ("interrupt", interrupted_apply_converges_next_run),
@@ -513,6 +514,21 @@ fn unhealthy_container_fails_fast_with_health_output(s: &Scenario) {
     assert!(t.contains("probe-says-no"), "{t}");
 }
 
+fn oom_killed_container_fails_fast(s: &Scenario) {
+    s.write(
+        "stack.yml",
+        &s.container(
+            "hungry",
+            "  command: [\"sh\", \"-c\", \"echo allocating; a=$(head -c 80000000 /dev/zero | tr '\\\\0' a); sleep 600\"]\n  resources:\n    limits: { memory: 16M }\n",
+        ),
+    );
+    let out = s.dindctl("apply", &["--wait-timeout", "120s"]);
+    assert_eq!(code(&out), 1, "{}", text(&out));
+    let t = text(&out);
+    assert!(t.contains("killed by the OOM killer"), "{t}");
+    assert!(t.contains("allocating"), "{t}");
+}
+
 fn missing_image_creates_nothing(s: &Scenario) {
     let absent = format!("dindctl-test/absent:{}", s.h.run);
     s.write(
@@ -643,6 +659,37 @@ fn unreachable_daemon_names_the_address() {
         assert_eq!(code(&out), 2, "{}", text(&out));
         assert!(text(&out).contains(expect), "{host}: {}", text(&out));
     }
+    // A daemon that answers with an Engine API older than 1.41 (Docker 17.06): no such
+    // daemon exists on this machine, so a listener answers `/version` as one would.
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let addr = listener.local_addr().expect("addr");
+    std::thread::spawn(move || {
+        use std::io::{Read as _, Write as _};
+        for stream in listener.incoming().take(4) {
+            let Ok(mut stream) = stream else { continue };
+            let mut buf = [0u8; 4096];
+            let _ = stream.read(&mut buf);
+            let body = r#"{"Version":"17.06.0-ce","ApiVersion":"1.30","MinAPIVersion":"1.12"}"#;
+            let _ = write!(
+                stream,
+                "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+                body.len()
+            );
+        }
+    });
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_dindctl"))
+        .args(["diff"])
+        .arg(&stack)
+        .args(["--host", &format!("tcp://{addr}"), "--timeout", "5"])
+        .output()
+        .expect("run");
+    assert_eq!(code(&out), 2, "{}", text(&out));
+    assert!(
+        text(&out).contains("speaks Engine API 1.30; dindctl needs 1.41 or newer"),
+        "{}",
+        text(&out)
+    );
+
     // TLS files that do not exist are named.
     let out = std::process::Command::new(env!("CARGO_BIN_EXE_dindctl"))
         .args(["status"])
