@@ -7,17 +7,11 @@ mod progress;
 
 use std::time::{Duration, Instant};
 
-use bollard::models::NetworkConnectRequest;
-use bollard::query_parameters::{
-    CreateContainerOptionsBuilder, InspectContainerOptions, LogsOptionsBuilder,
-    RemoveContainerOptionsBuilder, RenameContainerOptionsBuilder, StartContainerOptions,
-    StopContainerOptionsBuilder, UploadToContainerOptionsBuilder,
-};
 use futures_util::{StreamExt as _, stream};
 
 pub use progress::Progress;
 
-use crate::engine::{Engine, describe};
+use crate::engine::Engine;
 use crate::plan::desired::{Desired, DesiredContainer, SecretFile};
 use crate::plan::{Action, Change, Kind, Plan, request};
 
@@ -78,7 +72,6 @@ pub async fn execute(
     opts: &Options,
     progress: &Progress,
 ) -> Report {
-    let docker = &engine.docker;
     let mut failures = Vec::new();
     let fail = |name: &str, message: String| Failure {
         name: name.to_string(),
@@ -132,12 +125,12 @@ pub async fn execute(
         .iter()
         .filter(|a| a.kind == Kind::Volume && a.change == Change::Create)
     {
-        match docker
+        match engine
             .create_volume(request::volume(&desired.project, &a.name))
             .await
         {
-            Ok(_) => progress.note(&format!("volume {} created", a.name)),
-            Err(e) => failures.push(fail(&a.name, format!("volume: {}", describe(&e)))),
+            Ok(()) => progress.note(&format!("volume {} created", a.name)),
+            Err(e) => failures.push(fail(&a.name, format!("volume: {e}"))),
         }
     }
     if !failures.is_empty() {
@@ -196,12 +189,10 @@ async fn create_network(
     n: &crate::plan::desired::DesiredNetwork,
 ) -> Result<(), String> {
     engine
-        .docker
         .create_network(request::network(&desired.project, n))
         .await
-        .map(|_| ())
         .map_err(|e| {
-            let text = describe(&e);
+            let text = e.to_string();
             if text.contains("overlap") {
                 format!(
                     "subnet {} of network `{}` overlaps a network the daemon already has: {text}",
@@ -220,26 +211,14 @@ async fn detach_and_remove_network(
     id: &str,
     ours: &[String],
 ) -> Result<(), String> {
-    let docker = &engine.docker;
-    if let Ok(n) = docker
-        .inspect_network(id, None::<bollard::query_parameters::InspectNetworkOptions>)
-        .await
-    {
+    if let Ok(n) = engine.inspect_network(id).await {
         let mut foreign = Vec::new();
         for (cid, c) in n.containers.unwrap_or_default() {
             if !ours.contains(&cid) {
                 foreign.push(c.name.unwrap_or(cid));
                 continue;
             }
-            let _ = docker
-                .disconnect_network(
-                    id,
-                    bollard::models::NetworkDisconnectRequest {
-                        container: cid,
-                        force: Some(true),
-                    },
-                )
-                .await;
+            let _ = engine.disconnect_network(id, &cid).await;
         }
         if !foreign.is_empty() {
             return Err(format!(
@@ -248,38 +227,14 @@ async fn detach_and_remove_network(
             ));
         }
     }
-    docker.remove_network(id).await.map_err(|e| describe(&e))
+    engine.remove_network(id).await.map_err(|e| e.to_string())
 }
 
 pub async fn remove_container(engine: &Engine, id: &str, opts: &Options) -> Result<(), String> {
-    let docker = &engine.docker;
-    let _ = docker
-        .stop_container(
-            id,
-            Some(
-                StopContainerOptionsBuilder::new()
-                    .t(opts.stop_timeout.as_secs() as i32)
-                    .build(),
-            ),
-        )
-        .await;
-    match docker
-        .remove_container(
-            id,
-            Some(RemoveContainerOptionsBuilder::new().force(true).build()),
-        )
+    engine
+        .stop_and_remove_container(id, opts.stop_timeout.as_secs())
         .await
-    {
-        Ok(()) => Ok(()),
-        Err(e) => {
-            let text = describe(&e);
-            if text.contains("No such container") || text.contains("404") {
-                Ok(())
-            } else {
-                Err(text)
-            }
-        }
-    }
+        .map_err(|e| e.to_string())
 }
 
 /// Creates (or replaces, or starts) one container and waits for it.
@@ -318,25 +273,18 @@ async fn converge_container(
                     .await
                     .map_err(|e| format!("cannot remove the old container: {e}"))?;
                 engine
-                    .docker
-                    .rename_container(
-                        &temp,
-                        RenameContainerOptionsBuilder::new()
-                            .name(&d.container_name)
-                            .build(),
-                    )
+                    .rename_container(&temp, &d.container_name)
                     .await
-                    .map_err(|e| format!("cannot rename {temp}: {}", describe(&e)))?;
+                    .map_err(|e| format!("cannot rename {temp}: {e}"))?;
             }
             _ => return Ok(None),
         }
         progress.update(&a.name, "starting");
         let started = Instant::now();
         engine
-            .docker
-            .start_container(&d.container_name, None::<StartContainerOptions>)
+            .start_container(&d.container_name)
             .await
-            .map_err(|e| start_error(d, &describe(&e)))?;
+            .map_err(|e| start_error(d, &e.to_string()))?;
         progress.update(&a.name, "waiting for ready");
         let (state, health) =
             wait_ready(engine, &d.container_name, opts, progress, &a.name).await?;
@@ -369,11 +317,7 @@ async fn converge_container(
                 Some(d) => failure_details(engine, &d.container_name).await,
                 None => String::new(),
             };
-            if let Ok(c) = engine
-                .docker
-                .inspect_container(&a.name, None::<InspectContainerOptions>)
-                .await
-            {
+            if let Ok(c) = engine.inspect_container(&a.name).await {
                 let lc = crate::plan::live::project_container(&c);
                 ready.state = lc.state;
                 ready.health = lc.health.unwrap_or_else(|| "-".into());
@@ -409,36 +353,21 @@ async fn create(
     d: &DesiredContainer,
     name: &str,
 ) -> Result<(), String> {
-    let docker = &engine.docker;
     let (body, _) = request::container(&desired.project, d);
-    docker
-        .create_container(
-            Some(CreateContainerOptionsBuilder::new().name(name).build()),
-            body,
-        )
+    engine
+        .create_container(name, body)
         .await
-        .map_err(|e| format!("cannot create container: {}", describe(&e)))?;
+        .map_err(|e| format!("cannot create container: {e}"))?;
     let cleanup = |msg: String| async move {
-        let _ = docker
-            .remove_container(
-                name,
-                Some(RemoveContainerOptionsBuilder::new().force(true).build()),
-            )
-            .await;
+        let _ = engine.stop_and_remove_container(name, 0).await;
         Err(msg)
     };
     for n in d.spec.networks.iter().skip(1) {
-        if let Err(e) = docker
-            .connect_network(
-                n,
-                NetworkConnectRequest {
-                    container: name.to_string(),
-                    endpoint_config: Some(request::endpoint(&d.name)),
-                },
-            )
+        if let Err(e) = engine
+            .connect_network(n, name, request::endpoint(&d.name))
             .await
         {
-            return cleanup(format!("cannot connect to network `{n}`: {}", describe(&e))).await;
+            return cleanup(format!("cannot connect to network `{n}`: {e}")).await;
         }
     }
     if !d.secrets.is_empty() {
@@ -446,19 +375,8 @@ async fn create(
             Ok(t) => t,
             Err(e) => return cleanup(format!("cannot pack secrets: {e}")).await,
         };
-        if let Err(e) = docker
-            .upload_to_container(
-                name,
-                Some(UploadToContainerOptionsBuilder::new().path("/").build()),
-                bollard::body_full(bytes::Bytes::from(tar)),
-            )
-            .await
-        {
-            return cleanup(format!(
-                "cannot copy secrets into the container: {}",
-                describe(&e)
-            ))
-            .await;
+        if let Err(e) = engine.upload_to_root(name, tar).await {
+            return cleanup(format!("cannot copy secrets into the container: {e}")).await;
         }
     }
     Ok(())
@@ -517,10 +435,9 @@ async fn wait_ready(
     let mut running_since: Option<Instant> = None;
     loop {
         let c = engine
-            .docker
-            .inspect_container(name, None::<InspectContainerOptions>)
+            .inspect_container(name)
             .await
-            .map_err(|e| format!("cannot inspect: {}", describe(&e)))?;
+            .map_err(|e| format!("cannot inspect: {e}"))?;
         let lc = crate::plan::live::project_container(&c);
         let has_check = lc
             .spec
@@ -566,20 +483,7 @@ async fn wait_ready(
 /// The last log lines and the last health-check output of a failed container.
 pub async fn failure_details(engine: &Engine, name: &str) -> String {
     let mut out = String::new();
-    let mut logs = engine.docker.logs(
-        name,
-        Some(
-            LogsOptionsBuilder::new()
-                .stdout(true)
-                .stderr(true)
-                .tail("20")
-                .build(),
-        ),
-    );
-    let mut text = String::new();
-    while let Some(Ok(chunk)) = logs.next().await {
-        text.push_str(&chunk.to_string());
-    }
+    let text = engine.logs_tail(name, 20).await;
     if text.trim().is_empty() {
         out.push_str("  (no log output)\n");
     } else {
@@ -588,10 +492,7 @@ pub async fn failure_details(engine: &Engine, name: &str) -> String {
             out.push_str(&format!("  | {line}\n"));
         }
     }
-    if let Ok(c) = engine
-        .docker
-        .inspect_container(name, None::<InspectContainerOptions>)
-        .await
+    if let Ok(c) = engine.inspect_container(name).await
         && let Some(last) = c
             .state
             .and_then(|s| s.health)

@@ -263,16 +263,6 @@ fn connect(conn: &ConnArgs, loaded: Option<&Loaded>) -> Result<Engine, Outcome> 
     })
 }
 
-/// A request that stops a container lasts up to its grace period: the request timeout must
-/// be longer.
-fn outlast(mut engine: Engine, stop_timeout: Duration) -> Engine {
-    let needed = stop_timeout + Duration::from_secs(30);
-    if engine.docker.timeout() < needed {
-        engine.docker = engine.docker.clone().with_timeout(needed);
-    }
-    engine
-}
-
 /// Builds the desired state, resolves the images and observes the daemon.
 struct Planned {
     desired: Desired,
@@ -389,7 +379,7 @@ fn apply_inner(args: &ApplyArgs) -> Result<Outcome, Outcome> {
         gate(&loaded)?;
     }
     let desired = desired_state(&loaded)?;
-    let engine = outlast(connect(&args.conn, Some(&loaded))?, args.stop_timeout);
+    let engine = connect(&args.conn, Some(&loaded))?.outlast(args.stop_timeout);
     crate::engine::block_on(async {
         let planned = make_plan(&engine, &loaded, desired, args.prune)
             .await
@@ -614,7 +604,7 @@ pub fn down(args: &DownArgs) -> Outcome {
         Ok(t) => t,
         Err(o) => return o,
     };
-    let engine = outlast(engine, args.stop_timeout);
+    let engine = engine.outlast(args.stop_timeout);
     crate::engine::block_on(async {
         let live = match live::observe(&engine, &project).await {
             Ok(l) => l,
@@ -644,11 +634,11 @@ pub fn down(args: &DownArgs) -> Outcome {
             }
         }
         for n in &live.networks {
-            match engine.docker.remove_network(&n.id).await {
+            match engine.remove_network(&n.id).await {
                 Ok(()) => out_line(&format!("network {} removed", n.name)),
                 Err(e) => {
                     failed += 1;
-                    eprintln!("error: network {}: {}", n.name, crate::engine::describe(&e));
+                    eprintln!("error: network {}: {e}", n.name);
                 }
             }
         }
@@ -657,18 +647,11 @@ pub fn down(args: &DownArgs) -> Outcome {
                 out_line(&format!("volume {} kept (--volumes removes it)", v.name));
                 continue;
             }
-            match engine
-                .docker
-                .remove_volume(
-                    &v.name,
-                    None::<bollard::query_parameters::RemoveVolumeOptions>,
-                )
-                .await
-            {
+            match engine.remove_volume(&v.name).await {
                 Ok(()) => out_line(&format!("volume {} removed", v.name)),
                 Err(e) => {
                     failed += 1;
-                    eprintln!("error: volume {}: {}", v.name, crate::engine::describe(&e));
+                    eprintln!("error: volume {}: {e}", v.name);
                 }
             }
         }

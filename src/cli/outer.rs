@@ -4,7 +4,6 @@
 
 use std::collections::BTreeMap;
 
-use bollard::query_parameters::{InspectContainerOptions, ListContainersOptionsBuilder};
 use serde_json::{Value, json};
 
 use super::engine::{DiffArgs, PlanFormat};
@@ -48,10 +47,9 @@ pub fn diff(
             .await
             .map_err(|e| e.to_string())?;
         let list = engine
-            .docker
-            .list_containers(Some(ListContainersOptionsBuilder::new().all(true).build()))
+            .list_containers(None)
             .await
-            .map_err(|e| crate::engine::describe(&e))?;
+            .map_err(|e| e.to_string())?;
         let mut actions = Vec::new();
         let mut claimed = Vec::new();
         for s in &outer.services {
@@ -82,10 +80,9 @@ pub fn diff(
             let id = found.id.clone().unwrap_or_default();
             claimed.push(id.clone());
             let c = engine
-                .docker
-                .inspect_container(&id, None::<InspectContainerOptions>)
+                .inspect_container(&id)
                 .await
-                .map_err(|e| crate::engine::describe(&e))?;
+                .map_err(|e| e.to_string())?;
             let (live, live_env) = live_value(s, &c, project);
             let planned = planned_value(s, Some(&live_env));
             let fields = plan::field_changes(&live, &planned, "");

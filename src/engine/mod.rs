@@ -4,6 +4,7 @@
 //! that failed, an API too old.
 
 mod diagnose;
+mod ops;
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -11,6 +12,7 @@ use std::time::Duration;
 use bollard::{API_DEFAULT_VERSION, ClientVersion, Docker};
 
 pub use diagnose::describe;
+pub use ops::{Missing, OpError};
 
 /// The oldest Engine API dindctl speaks (Docker 20.10).
 pub const MIN_API: (usize, usize) = (1, 41);
@@ -152,7 +154,7 @@ pub enum ConnectError {
 /// A connected client and what the daemon said about itself.
 #[derive(Clone)]
 pub struct Engine {
-    pub docker: Docker,
+    docker: Docker,
     pub endpoint: Endpoint,
     pub api_version: String,
     pub server_version: String,
@@ -224,6 +226,17 @@ impl Engine {
             api_version: api,
             server_version: v.version.unwrap_or_default(),
         })
+    }
+}
+
+impl Engine {
+    /// Makes the request timeout longer than `grace`, the longest a stop request may take.
+    pub fn outlast(mut self, grace: std::time::Duration) -> Self {
+        let needed = grace + Duration::from_secs(30);
+        if self.docker.timeout() < needed {
+            self.docker = self.docker.clone().with_timeout(needed);
+        }
+        self
     }
 }
 

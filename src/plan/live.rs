@@ -4,15 +4,11 @@
 use std::collections::{BTreeMap, HashMap};
 
 use bollard::models::{ContainerInspectResponse, HealthConfig, RestartPolicyNameEnum};
-use bollard::query_parameters::{
-    InspectContainerOptions, ListContainersOptionsBuilder, ListNetworksOptionsBuilder,
-    ListVolumesOptionsBuilder,
-};
 use futures_util::{StreamExt as _, stream};
 
 use super::desired::{ContainerSpec, HealthSpec, NetworkSpec, port_key};
 use super::{HASH_VERSION, LABEL_PREFIX, label};
-use crate::engine::{Engine, describe};
+use crate::engine::{Engine, Missing as _};
 
 /// What the image of a container provides by default.
 #[derive(Clone, Debug, Default)]
@@ -80,20 +76,16 @@ pub struct Live {
     pub foreign_ports: Vec<(String, u16, String, String)>,
 }
 
-fn project_filter(project: &str) -> HashMap<String, Vec<String>> {
-    HashMap::from([(
-        "label".to_string(),
-        vec![format!("{}={project}", label("project"))],
-    )])
+fn project_label(project: &str) -> String {
+    format!("{}={project}", label("project"))
 }
 
 /// Lists and inspects everything of `project` on the daemon.
 pub async fn observe(engine: &Engine, project: &str) -> Result<Live, String> {
-    let docker = &engine.docker;
-    let all = docker
-        .list_containers(Some(ListContainersOptionsBuilder::new().all(true).build()))
+    let all = engine
+        .list_containers(None)
         .await
-        .map_err(|e| format!("listing containers: {}", describe(&e)))?;
+        .map_err(|e| format!("listing containers: {e}"))?;
     let mut live = Live::default();
     let mut ours = Vec::new();
     for c in &all {
@@ -126,30 +118,25 @@ pub async fn observe(engine: &Engine, project: &str) -> Result<Live, String> {
             });
         }
     }
-    let inspected: Vec<Result<ContainerInspectResponse, String>> = stream::iter(ours)
-        .map(|id| async move {
-            docker
-                .inspect_container(&id, None::<InspectContainerOptions>)
-                .await
-                .map_err(|e| format!("inspecting container {id}: {}", describe(&e)))
-        })
+    let inspected: Vec<_> = stream::iter(ours)
+        .map(|id| async move { (engine.inspect_container(&id).await, id) })
         .buffer_unordered(16)
         .collect()
         .await;
-    for c in inspected {
-        match c {
-            Ok(c) => live.containers.push(project_container(&c)),
-            // Removed between the listing and the inspection: it is gone.
-            Err(e) if e.contains("404") || e.contains("No such container") => {}
-            Err(e) => return Err(e),
+    for (c, id) in inspected {
+        // Removed between the listing and the inspection: it is gone.
+        if c.is_missing() {
+            continue;
         }
+        let c = c.map_err(|e| format!("inspecting container {id}: {e}"))?;
+        live.containers.push(project_container(&c));
     }
     live.containers.sort_by(|a, b| a.name.cmp(&b.name));
 
-    let networks = docker
-        .list_networks(Some(ListNetworksOptionsBuilder::new().build()))
+    let networks = engine
+        .list_networks()
         .await
-        .map_err(|e| format!("listing networks: {}", describe(&e)))?;
+        .map_err(|e| format!("listing networks: {e}"))?;
     for n in networks {
         let labels = n.labels.clone().unwrap_or_default();
         let name = n.name.clone().unwrap_or_default();
@@ -191,11 +178,11 @@ pub async fn observe(engine: &Engine, project: &str) -> Result<Live, String> {
     }
     live.networks.sort_by(|a, b| a.name.cmp(&b.name));
 
-    let volumes = docker
-        .list_volumes(Some(ListVolumesOptionsBuilder::new().build()))
+    let volumes = engine
+        .list_volumes()
         .await
-        .map_err(|e| format!("listing volumes: {}", describe(&e)))?;
-    for v in volumes.volumes.unwrap_or_default() {
+        .map_err(|e| format!("listing volumes: {e}"))?;
+    for v in volumes {
         let labels = v.labels.clone();
         if labels.get(&label("project")).map(String::as_str) == Some(project) {
             live.volumes.push(LiveVolume { name: v.name });
@@ -214,31 +201,19 @@ pub async fn observe(engine: &Engine, project: &str) -> Result<Live, String> {
 
 /// Only this project's containers (for `status`), without networks and volumes.
 pub async fn containers(engine: &Engine, project: &str) -> Result<Vec<LiveContainer>, String> {
-    let docker = &engine.docker;
-    let list = docker
-        .list_containers(Some(
-            ListContainersOptionsBuilder::new()
-                .all(true)
-                .filters(&project_filter(project))
-                .build(),
-        ))
+    let list = engine
+        .list_containers(Some(&project_label(project)))
         .await
-        .map_err(|e| format!("listing containers: {}", describe(&e)))?;
+        .map_err(|e| format!("listing containers: {e}"))?;
     let mut out = Vec::new();
     for c in list {
         let id = c.id.unwrap_or_default();
-        match docker
-            .inspect_container(&id, None::<InspectContainerOptions>)
-            .await
-        {
-            Ok(c) => out.push(project_container(&c)),
-            Err(e) => {
-                let text = describe(&e);
-                if !text.contains("404") && !text.contains("No such container") {
-                    return Err(format!("inspecting container {id}: {text}"));
-                }
-            }
+        let inspected = engine.inspect_container(&id).await;
+        if inspected.is_missing() {
+            continue;
         }
+        let c = inspected.map_err(|e| format!("inspecting container {id}: {e}"))?;
+        out.push(project_container(&c));
     }
     out.sort_by(|a, b| a.name.cmp(&b.name));
     Ok(out)
@@ -363,7 +338,7 @@ pub async fn images(
         if found.contains_key(r) {
             continue;
         }
-        match engine.docker.inspect_image(r).await {
+        match engine.inspect_image(r).await {
             Ok(img) => {
                 let config = img.config.unwrap_or_default();
                 let env = config
@@ -387,7 +362,7 @@ pub async fn images(
                     },
                 );
             }
-            Err(e) => missing.push((r.clone(), describe(&e))),
+            Err(e) => missing.push((r.clone(), e.to_string())),
         }
     }
     if missing.is_empty() {

@@ -38,6 +38,10 @@ fn engine_scenarios() {
         ("interrupt", interrupted_apply_converges_next_run),
         ("tls", tls_endpoint_of_a_second_daemon),
         ("outer", outer_diff_against_a_compose_project),
+        (
+            "netchange",
+            network_change_recreates_network_and_its_containers,
+        ),
     ];
     let failures: Vec<String> = std::thread::scope(|scope| {
         let handles: Vec<_> = scenarios
@@ -337,6 +341,59 @@ fn manual_changes_show_as_drift(s: &Scenario) {
 
     let out = s.dindctl("apply", &[]);
     assert_eq!(code(&out), 0, "{}", text(&out));
+    let diff = s.dindctl("diff", &["--detailed-exitcode"]);
+    assert_eq!(code(&diff), 0, "{}", text(&diff));
+}
+
+fn network_change_recreates_network_and_its_containers(s: &Scenario) {
+    let stack = |subnet: &str| {
+        format!(
+            "{}{}{}",
+            s.network(&s.net_name()).replace(&s.subnet, subnet),
+            s.container("on", &format!("{SLEEPER}  networks: [{}]\n", s.net_name())),
+            s.container("off", SLEEPER)
+        )
+    };
+    s.write("stack.yml", &stack(&s.subnet));
+    let out = s.dindctl("apply", &[]);
+    assert_eq!(code(&out), 0, "{}", text(&out));
+    let before = s.h.containers_of(&s.project);
+    let moved = s.subnet.replacen(".0/24", ".128/25", 1);
+    s.write("stack.yml", &stack(&moved));
+    let diff = s.dindctl("diff", &["--detailed-exitcode"]);
+    assert_eq!(code(&diff), 2, "{}", text(&diff));
+    let t = text(&diff);
+    assert!(
+        t.contains(&format!("~ network {} will be recreated", s.net_name())),
+        "{t}"
+    );
+    assert!(t.contains("# subnet changed"), "{t}");
+    assert!(
+        t.contains(&format!("# network `{}` is recreated", s.net_name())),
+        "{t}"
+    );
+    assert!(
+        t.contains("Plan: 0 to add, 2 to change, 0 to destroy."),
+        "{t}"
+    );
+    let out = s.dindctl("apply", &[]);
+    assert_eq!(code(&out), 0, "{}", text(&out));
+    let after = s.h.containers_of(&s.project);
+    let id = |list: &[(String, String)], n: &str| {
+        list.iter()
+            .find(|(name, _)| *name == s.name(n))
+            .map(|(_, id)| id.clone())
+    };
+    assert_eq!(
+        id(&before, "off"),
+        id(&after, "off"),
+        "the container off the network was touched"
+    );
+    assert_ne!(
+        id(&before, "on"),
+        id(&after, "on"),
+        "the container on the network was kept"
+    );
     let diff = s.dindctl("diff", &["--detailed-exitcode"]);
     assert_eq!(code(&diff), 0, "{}", text(&diff));
 }
