@@ -625,6 +625,22 @@ fn taken_host_port_is_a_clear_error(s: &Scenario) {
         "{t}"
     );
     assert_eq!(s.h.objects_of(&s.project), 0);
+
+    // Held by a process outside Docker: the start fails and says so.
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let port = listener.local_addr().expect("addr").port();
+    let body = format!("  ports:\n    \"127.0.0.1:{port}\": \"8080\"\n");
+    s.write("stack.yml", &s.container("web", &body));
+    let out = s.dindctl("apply", &[]);
+    assert_eq!(code(&out), 1, "{}", text(&out));
+    assert!(
+        text(&out).contains(&format!(
+            "a host port it publishes (127.0.0.1:{port}->8080/tcp) is already in use"
+        )),
+        "{}",
+        text(&out)
+    );
+    drop(listener);
 }
 
 fn interrupted_apply_converges_next_run(s: &Scenario) {
