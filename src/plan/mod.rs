@@ -573,3 +573,216 @@ fn compact(v: &serde_json::Value) -> String {
 pub fn desired_of<'a>(desired: &'a Desired, a: &Action) -> Option<&'a DesiredContainer> {
     a.desired.and_then(|i| desired.containers.get(i))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::desired::{DesiredContainer, DesiredNetwork, NetworkSpec};
+    use super::live::{Foreign, LiveContainer, LiveNetwork};
+    use super::*;
+    use crate::source::{SourceDb, Span};
+
+    fn span() -> Span {
+        let mut db = SourceDb::new();
+        let id = db.add("m.yml", "x");
+        Span {
+            source: id,
+            start: 0,
+            end: 1,
+        }
+    }
+
+    fn spec(env: &[(&str, &str)]) -> ContainerSpec {
+        ContainerSpec {
+            image: "img:1".into(),
+            image_id: "sha256:aaa".into(),
+            environment: env
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect(),
+            networks: vec!["net".into()],
+            restart: "no".into(),
+            ..Default::default()
+        }
+    }
+
+    fn desired(env: &[(&str, &str)]) -> Desired {
+        Desired {
+            project: "p".into(),
+            containers: vec![DesiredContainer {
+                name: "web".into(),
+                container_name: "web".into(),
+                spec: spec(env),
+                secrets: Vec::new(),
+                span: span(),
+                image_span: span(),
+                port_spans: Vec::new(),
+            }],
+            networks: vec![DesiredNetwork {
+                name: "net".into(),
+                spec: NetworkSpec {
+                    driver: "bridge".into(),
+                    internal: false,
+                    subnet: "10.1.0.0/24".into(),
+                    gateway: String::new(),
+                },
+                span: span(),
+            }],
+            volumes: Vec::new(),
+        }
+    }
+
+    fn live_of(d: &Desired, env: &[(&str, &str)], running: bool) -> Live {
+        let (_, hash) = request::container("p", &d.containers[0]);
+        let net = request::network("p", &d.networks[0]);
+        Live {
+            containers: vec![LiveContainer {
+                id: "c1".into(),
+                name: "web".into(),
+                manifest: "web".into(),
+                spec_hash: hash,
+                hash_version: HASH_VERSION.into(),
+                spec: spec(env),
+                state: if running { "running" } else { "exited" }.into(),
+                running,
+                health: None,
+                restart_count: 0,
+                started_at: String::new(),
+                exit_code: 0,
+                oom_killed: false,
+            }],
+            networks: vec![LiveNetwork {
+                id: "n1".into(),
+                name: "net".into(),
+                spec_hash: net
+                    .labels
+                    .and_then(|l| l.get(&label("spec-hash")).cloned())
+                    .unwrap_or_default(),
+                spec: d.networks[0].spec.clone(),
+                containers: vec!["web".into()],
+            }],
+            ..Default::default()
+        }
+    }
+
+    fn plan(d: &Desired, live: &Live) -> Plan {
+        compute(d, &HashMap::new(), live, false).unwrap_or_else(|b| panic!("{b:?}"))
+    }
+
+    fn change_of(p: &Plan, kind: Kind) -> Change {
+        p.actions
+            .iter()
+            .find(|a| a.kind == kind)
+            .map(|a| a.change)
+            .unwrap_or(Change::Noop)
+    }
+
+    #[test]
+    fn identical_is_no_change_and_a_changed_field_recreates_with_its_reason() {
+        let d = desired(&[("A", "1")]);
+        let p = plan(&d, &live_of(&d, &[("A", "1")], true));
+        assert!(!p.has_changes(), "{:?}", p.actions);
+        assert_eq!(p.summary(), "No changes.");
+
+        let p = plan(&d, &live_of(&d, &[("A", "2")], true));
+        assert_eq!(change_of(&p, Kind::Container), Change::Recreate);
+        let a = p
+            .actions
+            .iter()
+            .find(|a| a.kind == Kind::Container)
+            .unwrap();
+        assert_eq!(a.reasons, vec!["environment.A changed"]);
+        assert_eq!(p.summary(), "Plan: 0 to add, 1 to change, 0 to destroy.");
+    }
+
+    #[test]
+    fn a_stopped_container_is_started() {
+        let d = desired(&[]);
+        let p = plan(&d, &live_of(&d, &[], false));
+        assert_eq!(change_of(&p, Kind::Container), Change::Start);
+    }
+
+    #[test]
+    fn credentials_are_redacted_and_their_change_still_shows() {
+        let d = desired(&[("API_TOKEN", "new-value")]);
+        let p = plan(&d, &live_of(&d, &[("API_TOKEN", "old-value")], true));
+        let a = p
+            .actions
+            .iter()
+            .find(|a| a.kind == Kind::Container)
+            .unwrap();
+        assert_eq!(a.change, Change::Recreate);
+        let text = format!("{:?}", a);
+        assert!(
+            !text.contains("new-value") && !text.contains("old-value"),
+            "{text}"
+        );
+        assert_eq!(a.fields[0].before.as_deref(), Some("***"));
+        assert_eq!(a.fields[0].after.as_deref(), Some("*** (changed)"));
+    }
+
+    #[test]
+    fn orphans_are_kept_unless_pruned_and_leftovers_always_go() {
+        let d = desired(&[]);
+        let mut live = live_of(&d, &[], true);
+        let mut orphan = live.containers[0].clone();
+        orphan.id = "c2".into();
+        orphan.name = "old".into();
+        orphan.manifest = "old".into();
+        let mut leftover = live.containers[0].clone();
+        leftover.id = "c3".into();
+        leftover.name = "web_dindctl-new-12345678".into();
+        live.containers.extend([orphan, leftover]);
+        let p = plan(&d, &live);
+        let change = |name: &str| p.actions.iter().find(|a| a.name == name).map(|a| a.change);
+        assert_eq!(change("old"), Some(Change::Orphan));
+        assert_eq!(change("web_dindctl-new-12345678"), Some(Change::Remove));
+        let pruned = compute(&d, &HashMap::new(), &live, true).unwrap();
+        assert_eq!(
+            pruned
+                .actions
+                .iter()
+                .find(|a| a.name == "old")
+                .map(|a| a.change),
+            Some(Change::Remove)
+        );
+    }
+
+    #[test]
+    fn a_foreign_object_with_the_name_blocks_the_plan() {
+        let d = desired(&[]);
+        let live = Live {
+            foreign: vec![Foreign {
+                kind: "container",
+                name: "web".into(),
+                id: "abcdef0123456789".into(),
+                project: None,
+            }],
+            foreign_ports: Vec::new(),
+            ..Default::default()
+        };
+        let blockers = compute(&d, &HashMap::new(), &live, false).unwrap_err();
+        assert_eq!(blockers.len(), 1);
+        assert!(
+            blockers[0]
+                .message
+                .contains("a container named `web` already exists")
+        );
+        assert!(blockers[0].message.contains("abcdef012345"));
+    }
+
+    #[test]
+    fn a_changed_subnet_recreates_the_network_and_its_containers() {
+        let d = desired(&[]);
+        let mut live = live_of(&d, &[], true);
+        live.networks[0].spec.subnet = "10.9.0.0/24".into();
+        let p = plan(&d, &live);
+        assert_eq!(change_of(&p, Kind::Network), Change::Recreate);
+        let c = p
+            .actions
+            .iter()
+            .find(|a| a.kind == Kind::Container)
+            .unwrap();
+        assert_eq!(c.change, Change::Recreate);
+        assert_eq!(c.reasons, vec!["network `net` is recreated"]);
+    }
+}
