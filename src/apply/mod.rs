@@ -446,7 +446,7 @@ async fn wait_ready(
             .is_some_and(|h| h.test.first().is_some_and(|t| t != "NONE"));
         let base = *first_restart_count.get_or_insert(lc.restart_count);
         if lc.oom_killed {
-            return Err("killed by the OOM killer (raise resources.limits.memory)".into());
+            return Err(exit_reason(engine, name, &lc).await);
         }
         if lc.restart_count > base || lc.state == "restarting" {
             return Err(format!(
@@ -455,7 +455,7 @@ async fn wait_ready(
             ));
         }
         if !lc.running {
-            return Err(format!("exited with code {} ({})", lc.exit_code, lc.state));
+            return Err(exit_reason(engine, name, &lc).await);
         }
         match lc.health.as_deref() {
             Some("unhealthy") => return Err("turned unhealthy".into()),
@@ -477,6 +477,36 @@ async fn wait_ready(
             ));
         }
         tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}
+
+/// Why a container stopped. The daemon may record an OOM kill just after the exit, so an exit
+/// by SIGKILL is looked at again; a SIGKILL under a memory limit is most likely the OOM killer.
+async fn exit_reason(engine: &Engine, name: &str, lc: &crate::plan::live::LiveContainer) -> String {
+    let mut oom = lc.oom_killed;
+    if !oom && lc.exit_code == 137 {
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        if let Ok(c) = engine.inspect_container(name).await {
+            oom = crate::plan::live::project_container(&c).oom_killed;
+        }
+    }
+    let limit = lc.spec.resources.memory;
+    if oom {
+        format!(
+            "killed by the OOM killer (memory limit {}; raise resources.limits.memory)",
+            if limit > 0 {
+                format!("{} MiB", limit / (1024 * 1024))
+            } else {
+                "none".into()
+            }
+        )
+    } else if lc.exit_code == 137 && limit > 0 {
+        format!(
+            "was killed (SIGKILL, exit code 137); under its memory limit of {} MiB this is most likely the OOM killer (raise resources.limits.memory)",
+            limit / (1024 * 1024)
+        )
+    } else {
+        format!("exited with code {} ({})", lc.exit_code, lc.state)
     }
 }
 
