@@ -571,12 +571,14 @@ fn unhealthy_container_fails_fast_with_health_output(s: &Scenario) {
     assert!(t.contains("probe-says-no"), "{t}");
 }
 
+/// The health check stays `starting` (its start period is long), so only the OOM kill can end
+/// the wait, however slowly the allocation runs.
 fn oom_killed_container_fails_fast(s: &Scenario) {
     s.write(
         "stack.yml",
         &s.container(
             "hungry",
-            "  command: [\"sh\", \"-c\", \"echo allocating; a=$(head -c 80000000 /dev/zero | tr '\\\\0' a); sleep 600\"]\n  resources:\n    limits: { memory: 16M }\n",
+            "  command: [\"sh\", \"-c\", \"echo allocating; a=$(head -c 80000000 /dev/zero | tr '\\\\0' a); sleep 600\"]\n  resources:\n    limits: { memory: 16M }\n  healthcheck:\n    test: [\"CMD\", \"/bin/busybox\", \"false\"]\n    interval: 30s\n    start_period: 120s\n",
         ),
     );
     let out = s.dindctl("apply", &["--wait-timeout", "120s"]);
