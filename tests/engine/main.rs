@@ -12,11 +12,25 @@ use harness::*;
 const HEALTHY: &str = "  healthcheck:\n    test: [\"CMD\", \"/bin/busybox\", \"wget\", \"-q\", \"-O-\", \"http://127.0.0.1:8080/health\"]\n    interval: 1s\n    timeout: 2s\n    retries: 5\n";
 const SLEEPER: &str = "  command: [\"sleep\", \"3600\"]\n";
 
+/// A host port no other scenario of this run is given, and free now. Taken below the kernel's
+/// ephemeral range (32768 and up), so a listener bound to port 0 — by a scenario, or by the
+/// kernel for an outgoing connection — cannot land on it between this check and the publish.
 fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .expect("free port")
+    use std::sync::atomic::{AtomicU16, Ordering};
+    static NEXT: AtomicU16 = AtomicU16::new(0);
+    let _ = NEXT.compare_exchange(
+        0,
+        20_000 + (std::process::id() % 400) as u16 * 30,
+        Ordering::SeqCst,
+        Ordering::SeqCst,
+    );
+    loop {
+        let port = NEXT.fetch_add(1, Ordering::SeqCst);
+        assert!(port < 32_768, "no free test port below the ephemeral range");
+        if std::net::TcpListener::bind(("127.0.0.1", port)).is_ok() {
+            return port;
+        }
+    }
 }
 
 type ScenarioFn = fn(&Scenario);
