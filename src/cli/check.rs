@@ -15,7 +15,7 @@ use crate::{model, profile};
 pub fn run(args: &CheckArgs) -> Outcome {
     crate::schema::prefetch();
     let mut db = SourceDb::new();
-    let config = match load_config(args, &mut db) {
+    let config = match load_config(args.config.as_deref(), &mut db) {
         Ok(c) => c,
         Err(diags) => {
             print_diagnostics(&db, &diags);
@@ -79,9 +79,14 @@ pub fn run(args: &CheckArgs) -> Outcome {
     outcome
 }
 
-fn load_config(args: &CheckArgs, db: &mut SourceDb) -> Result<Config, Vec<Diagnostic>> {
-    let path = match &args.config {
-        Some(p) => Some(p.clone()),
+/// The configuration: `explicit`, else `dindctl.toml` here or in a parent directory, else the
+/// defaults.
+pub(super) fn load_config(
+    explicit: Option<&std::path::Path>,
+    db: &mut SourceDb,
+) -> Result<Config, Vec<Diagnostic>> {
+    let path = match explicit {
+        Some(p) => Some(p.to_path_buf()),
         None => std::env::current_dir()
             .ok()
             .and_then(|d| Config::discover(&d)),

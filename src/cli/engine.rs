@@ -1,18 +1,17 @@
 //! `dindctl apply`, `diff`, `status`, `down`: the commands that talk to a daemon.
 
-use std::collections::HashMap;
 use std::io::IsTerminal as _;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use super::{Outcome, out, out_line, print_diagnostics};
 use crate::apply::{self, Progress};
-use crate::check::{self, Config};
+use crate::check;
 use crate::diag::{Diagnostic, Severity};
 use crate::engine::{EndpointRequest, Engine};
 use crate::model::Stack;
 use crate::model::load::{self, MemoryFile};
-use crate::plan::live::{self, ImageInfo};
+use crate::plan::live;
 use crate::plan::render::Colors;
 use crate::plan::{self, Change, desired::Desired};
 use crate::source::SourceDb;
@@ -127,11 +126,8 @@ pub struct DownArgs {
     pub stop_timeout: Duration,
 }
 
-/// `render`'s default output directory.
-const RENDER_OUT: &str = "build/dindctl";
-
 fn parse_duration(s: &str) -> Result<Duration, String> {
-    plan::units::duration_ns(s)
+    crate::model::units::duration_ns(s)
         .map(|ns| Duration::from_nanos(ns as u64))
         .ok_or_else(|| format!("invalid duration `{s}` (e.g. 90s, 2m, 1m30s)"))
 }
@@ -164,7 +160,7 @@ fn load_stack(args: &StackArgs) -> Result<Loaded, Outcome> {
                 memory = files
                     .into_iter()
                     .map(|f| MemoryFile {
-                        name: format!("{RENDER_OUT}/{}", f.name),
+                        name: format!("{}/{}", super::DEFAULT_OUT, f.name),
                         text: f.text,
                     })
                     .collect();
@@ -203,7 +199,7 @@ fn load_stack(args: &StackArgs) -> Result<Loaded, Outcome> {
             // `deploy/mcp-manifests` belongs to the `deploy` stack.
             if dir
                 .file_name()
-                .is_some_and(|n| n == "mcp-manifests" || n == "mcp")
+                .is_some_and(|n| load::MANIFEST_DIRS.iter().any(|m| n == *m))
                 && let Some(parent) = dir.parent()
             {
                 dir = parent.to_path_buf();
@@ -266,7 +262,6 @@ fn connect(conn: &ConnArgs, loaded: Option<&Loaded>) -> Result<Engine, Outcome> 
 /// Builds the desired state, resolves the images and observes the daemon.
 struct Planned {
     desired: Desired,
-    images: HashMap<String, ImageInfo>,
     plan: plan::Plan,
 }
 
@@ -321,11 +316,7 @@ async fn make_plan(
         msg.push_str("  = help: nothing was changed");
         msg
     })?;
-    Ok(Planned {
-        desired,
-        images,
-        plan,
-    })
+    Ok(Planned { desired, plan })
 }
 
 fn desired_state(loaded: &Loaded) -> Result<Desired, Outcome> {
@@ -337,14 +328,7 @@ fn desired_state(loaded: &Loaded) -> Result<Desired, Outcome> {
 
 /// Refuses a stack with error-level findings: what is applied must pass `check`.
 fn gate(loaded: &Loaded) -> Result<(), Outcome> {
-    let config = std::env::current_dir()
-        .ok()
-        .and_then(|d| Config::discover(&d))
-        .map(|p| {
-            let mut db = SourceDb::new();
-            Config::load(&p, &mut db).unwrap_or_default()
-        })
-        .unwrap_or_default();
+    let config = super::check::load_config(None, &mut SourceDb::new()).unwrap_or_default();
     let findings = check::run(&loaded.stack, loaded.findings.clone(), &loaded.db, &config);
     let errors: Vec<Diagnostic> = findings
         .into_iter()
@@ -436,7 +420,6 @@ fn apply_inner(args: &ApplyArgs) -> Result<Outcome, Outcome> {
                 eprintln!("{e}");
                 Outcome::Failed
             })?;
-        let _ = &planned.images;
         if after.plan.has_changes() {
             eprintln!("error: drift after apply: the daemon does not match the manifests");
             eprint!("{}", plan::render::human(&after.plan, Colors { on: false }));
@@ -463,7 +446,7 @@ pub fn diff(args: &DiffArgs) -> Outcome {
         Err(_) => return error,
     };
     if args.outer {
-        return super::outer::diff(args, &loaded.stack, &loaded.db, &loaded.project, error);
+        return super::outer::diff(args, &loaded.stack, &loaded.project, error);
     }
     let Ok(desired) = desired_state(&loaded) else {
         return error;
@@ -478,15 +461,26 @@ pub fn diff(args: &DiffArgs) -> Outcome {
             return error;
         }
     };
-    match args.format {
-        PlanFormat::Human => out(&plan::render::human(&planned.plan, colors())),
-        PlanFormat::Json => out_line(
-            &serde_json::to_string_pretty(&plan::render::json(&planned.plan)).unwrap_or_default(),
-        ),
+    show_plan(&planned.plan, args.format, colors(), args.detailed_exitcode)
+}
+
+/// Prints a plan in the chosen format; with `--detailed-exitcode`, changes exit 2.
+pub(super) fn show_plan(
+    plan: &plan::Plan,
+    format: PlanFormat,
+    colors: Colors,
+    detailed_exitcode: bool,
+) -> Outcome {
+    match format {
+        PlanFormat::Human => out(&plan::render::human(plan, colors)),
+        PlanFormat::Json => {
+            out_line(&serde_json::to_string_pretty(&plan::render::json(plan)).unwrap_or_default())
+        }
     }
-    match (args.detailed_exitcode, planned.plan.has_changes()) {
-        (true, true) => Outcome::Exit(2),
-        _ => Outcome::Clean,
+    if detailed_exitcode && plan.has_changes() {
+        Outcome::Exit(2)
+    } else {
+        Outcome::Clean
     }
 }
 

@@ -121,6 +121,9 @@ impl FailOn {
     }
 }
 
+/// Where `render` writes by default; a profile applied without rendering is read as if there.
+pub const DEFAULT_OUT: &str = "build/dindctl";
+
 #[derive(Debug, clap::Args)]
 pub struct RenderArgs {
     /// Profile: a built-in name (default, dev, ci, prod), `profiles/NAME.yaml` under the
@@ -128,7 +131,7 @@ pub struct RenderArgs {
     #[arg(long, short = 'p', default_value = "default")]
     pub profile: String,
     /// Output directory.
-    #[arg(long, short = 'o', default_value = "build/dindctl")]
+    #[arg(long, short = 'o', default_value = DEFAULT_OUT)]
     pub out: PathBuf,
     /// Print every rendered file to standard output instead of writing files.
     #[arg(long, conflicts_with = "check")]

@@ -6,21 +6,13 @@ use std::collections::BTreeMap;
 
 use serde_json::{Value, json};
 
-use super::engine::{DiffArgs, PlanFormat};
-use super::{Outcome, out, out_line};
-use crate::check::rules::secret_in_environment::is_credential_key;
+use super::Outcome;
+use super::engine::DiffArgs;
 use crate::model::compose::MountKind;
 use crate::model::{Service, Stack};
 use crate::plan::{self, Action, Change, Kind, Plan};
-use crate::source::SourceDb;
 
-pub fn diff(
-    args: &DiffArgs,
-    stack: &Stack,
-    _db: &SourceDb,
-    project: &str,
-    error: Outcome,
-) -> Outcome {
+pub fn diff(args: &DiffArgs, stack: &Stack, project: &str, error: Outcome) -> Outcome {
     let Some(outer) = &stack.outer else {
         eprintln!("error: --outer needs a compose file in the stack");
         return error;
@@ -132,20 +124,12 @@ pub fn diff(
             return error;
         }
     };
-    match args.format {
-        PlanFormat::Human => out(&plan::render::human(
-            &plan,
-            plan::render::Colors { on: false },
-        )),
-        PlanFormat::Json => {
-            out_line(&serde_json::to_string_pretty(&plan::render::json(&plan)).unwrap_or_default())
-        }
-    }
-    if args.detailed_exitcode && plan.has_changes() {
-        Outcome::Exit(2)
-    } else {
-        Outcome::Clean
-    }
+    super::engine::show_plan(
+        &plan,
+        args.format,
+        plan::render::Colors { on: false },
+        args.detailed_exitcode,
+    )
 }
 
 fn action(
@@ -165,20 +149,6 @@ fn action(
         live,
         live_id: None,
         desired: None,
-    }
-}
-
-/// A credential's value becomes `***`, or `*** (changed)` when it differs from `other` (the
-/// live value, for the planned side).
-fn redact(key: &str, value: &str, other: Option<&str>) -> String {
-    if is_credential_key(key) {
-        if other.is_some_and(|o| o != value) {
-            "*** (changed)".into()
-        } else {
-            "***".into()
-        }
-    } else {
-        value.to_string()
     }
 }
 
@@ -205,7 +175,7 @@ fn planned_value(s: &Service, live_env: Option<&BTreeMap<String, String>>) -> Va
         .filter_map(|e| {
             let value = e.value.as_ref()?.value.text.clone();
             let other = live_env.and_then(|l| l.get(&e.key)).map(String::as_str);
-            Some((e.key.clone(), redact(&e.key, &value, other)))
+            Some((e.key.clone(), plan::redact_env(&e.key, &value, other)))
         })
         .collect();
     v.insert("environment".into(), json!(env));
@@ -293,7 +263,7 @@ fn live_value(
         .filter(|e| e.value.is_some())
         .filter_map(|e| {
             let value = all.get(&e.key)?;
-            Some((e.key.clone(), redact(&e.key, value, None)))
+            Some((e.key.clone(), plan::redact_env(&e.key, value, None)))
         })
         .collect();
     v.insert("environment".into(), json!(env));

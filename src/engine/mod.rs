@@ -151,13 +151,11 @@ pub enum ConnectError {
     TooOld { host: String, server: String },
 }
 
-/// A connected client and what the daemon said about itself.
+/// A connected client and the endpoint it reached.
 #[derive(Clone)]
 pub struct Engine {
     docker: Docker,
     pub endpoint: Endpoint,
-    pub api_version: String,
-    pub server_version: String,
 }
 
 impl Engine {
@@ -167,12 +165,11 @@ impl Engine {
         let version: &ClientVersion = API_DEFAULT_VERSION;
         let host = endpoint.host.as_str();
         let docker = if let Some(path) = host.strip_prefix("unix://") {
-            let meta = std::fs::metadata(path).map_err(|e| ConnectError::Unreachable {
+            std::fs::metadata(path).map_err(|e| ConnectError::Unreachable {
                 host: host.to_string(),
                 origin: endpoint.origin.clone(),
                 detail: format!("{path}: {e}"),
             })?;
-            let _ = meta;
             Docker::connect_with_unix(host, secs, version)
         } else if host.starts_with("tcp://") || host.starts_with("https://") {
             match &endpoint.tls {
@@ -203,28 +200,22 @@ impl Engine {
             )));
         }
         .map_err(|e| ConnectError::Invalid(format!("{host}: {e}")))?;
-        let docker = docker.with_timeout(endpoint.timeout);
-        let v = docker
-            .version()
-            .await
-            .map_err(|e| diagnose::connect_error(endpoint, &e))?;
-        let api = v.api_version.clone().unwrap_or_default();
-        let parsed = parse_api(&api);
-        if parsed.is_none_or(|p| p < MIN_API) {
-            return Err(ConnectError::TooOld {
-                host: host.to_string(),
-                server: api,
-            });
-        }
+        // One `/version` request: the agreed version is the daemon's when it is the older.
         let docker = docker
+            .with_timeout(endpoint.timeout)
             .negotiate_version()
             .await
             .map_err(|e| diagnose::connect_error(endpoint, &e))?;
+        let agreed = docker.client_version();
+        if (agreed.major_version, agreed.minor_version) < MIN_API {
+            return Err(ConnectError::TooOld {
+                host: host.to_string(),
+                server: format!("{}.{}", agreed.major_version, agreed.minor_version),
+            });
+        }
         Ok(Engine {
             docker,
             endpoint: endpoint.clone(),
-            api_version: api,
-            server_version: v.version.unwrap_or_default(),
         })
     }
 }
@@ -238,11 +229,6 @@ impl Engine {
         }
         self
     }
-}
-
-fn parse_api(v: &str) -> Option<(usize, usize)> {
-    let (a, b) = v.split_once('.')?;
-    Some((a.parse().ok()?, b.parse().ok()?))
 }
 
 /// Runs `f` on a single-threaded runtime: the work is waiting on a daemon, not computing.

@@ -146,6 +146,9 @@ impl Loader<'_> {
     }
 }
 
+/// Subdirectories of a stack directory that are searched for manifests too.
+pub const MANIFEST_DIRS: [&str; 2] = ["mcp-manifests", "mcp"];
+
 /// Loads the stack named by `inputs` (and `memory`, files already in memory) into `db`.
 pub fn load(
     inputs: &Inputs,
@@ -258,7 +261,7 @@ fn discover(
             manifests.push(parsed);
         }
     }
-    for sub in ["mcp-manifests", "mcp"] {
+    for sub in MANIFEST_DIRS {
         let sub = dir.join(sub);
         if !sub.is_dir() {
             continue;

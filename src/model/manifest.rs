@@ -62,6 +62,8 @@ pub struct InnerMount {
 #[derive(Clone, Debug)]
 pub struct InnerNetwork {
     pub subnet: Option<Spanned<Text>>,
+    pub gateway: Option<Spanned<Text>>,
+    pub driver: Option<Spanned<Text>>,
     pub internal: bool,
 }
 
@@ -124,6 +126,8 @@ impl Manifest {
             "MCPContainer" => ManifestKind::Container(Box::new(container(&name, metadata, spec?))),
             "MCPNetwork" => ManifestKind::Network(InnerNetwork {
                 subnet: spec.and_then(|s| s.get("subnet")).and_then(text),
+                gateway: spec.and_then(|s| s.get("gateway")).and_then(text),
+                driver: spec.and_then(|s| s.get("driver")).and_then(text),
                 internal: spec
                     .and_then(|s| s.get("internal"))
                     .and_then(text)

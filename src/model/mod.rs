@@ -9,6 +9,7 @@ pub mod load;
 pub mod manifest;
 pub mod ports;
 pub mod roles;
+pub mod units;
 
 use crate::source::{SourceId, Span};
 use crate::yaml::{Node, Value};

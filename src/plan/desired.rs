@@ -9,9 +9,9 @@ use std::path::{Path, PathBuf};
 use serde::Serialize;
 use sha2::{Digest as _, Sha256};
 
-use super::units;
 use crate::diag::Diagnostic;
-use crate::model::{ManifestKind, Stack, text};
+use crate::model::units;
+use crate::model::{ManifestKind, Spanned, Stack, Text, text};
 use crate::source::{SourceDb, Span};
 use crate::yaml::{Node, Value};
 
@@ -149,20 +149,15 @@ pub fn build(stack: &Stack, db: &SourceDb, project: &str) -> Result<Desired, Vec
     let mut secret_files: BTreeMap<String, (PathBuf, Span)> = BTreeMap::new();
     for m in &stack.inner {
         match &m.kind {
-            ManifestKind::Network(_) => {
-                let spec = m.node.get("spec");
-                let field = |k: &str| {
-                    spec.and_then(|s| s.get(k))
-                        .and_then(text)
-                        .map(|t| t.value.text)
-                };
+            ManifestKind::Network(n) => {
+                let text_of = |t: &Option<Spanned<Text>>| t.as_ref().map(|t| t.value.text.clone());
                 desired.networks.push(DesiredNetwork {
                     name: m.name.value.clone(),
                     spec: NetworkSpec {
-                        driver: field("driver").unwrap_or_else(|| "bridge".into()),
-                        internal: field("internal").is_some_and(|v| v == "true"),
-                        subnet: field("subnet").unwrap_or_default(),
-                        gateway: field("gateway").unwrap_or_default(),
+                        driver: text_of(&n.driver).unwrap_or_else(|| "bridge".into()),
+                        internal: n.internal,
+                        subnet: text_of(&n.subnet).unwrap_or_default(),
+                        gateway: text_of(&n.gateway).unwrap_or_default(),
                     },
                     span: m.name.span,
                 });

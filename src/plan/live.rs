@@ -46,8 +46,6 @@ pub struct LiveNetwork {
     pub name: String,
     pub spec_hash: String,
     pub spec: NetworkSpec,
-    /// Names of the containers attached.
-    pub containers: Vec<String>,
 }
 
 #[derive(Clone, Debug)]
@@ -118,20 +116,7 @@ pub async fn observe(engine: &Engine, project: &str) -> Result<Live, String> {
             });
         }
     }
-    let inspected: Vec<_> = stream::iter(ours)
-        .map(|id| async move { (engine.inspect_container(&id).await, id) })
-        .buffer_unordered(16)
-        .collect()
-        .await;
-    for (c, id) in inspected {
-        // Removed between the listing and the inspection: it is gone.
-        if c.is_missing() {
-            continue;
-        }
-        let c = c.map_err(|e| format!("inspecting container {id}: {e}"))?;
-        live.containers.push(project_container(&c));
-    }
-    live.containers.sort_by(|a, b| a.name.cmp(&b.name));
+    live.containers = inspect_all(engine, ours).await?;
 
     let networks = engine
         .list_networks()
@@ -165,16 +150,7 @@ pub async fn observe(engine: &Engine, project: &str) -> Result<Live, String> {
                 subnet: ipam.and_then(|c| c.subnet.clone()).unwrap_or_default(),
                 gateway: ipam.and_then(|c| c.gateway.clone()).unwrap_or_default(),
             },
-            containers: Vec::new(),
         });
-    }
-    for n in &mut live.networks {
-        n.containers = live
-            .containers
-            .iter()
-            .filter(|c| c.spec.networks.contains(&n.name))
-            .map(|c| c.name.clone())
-            .collect();
     }
     live.networks.sort_by(|a, b| a.name.cmp(&b.name));
 
@@ -205,14 +181,23 @@ pub async fn containers(engine: &Engine, project: &str) -> Result<Vec<LiveContai
         .list_containers(Some(&project_label(project)))
         .await
         .map_err(|e| format!("listing containers: {e}"))?;
+    inspect_all(engine, list.into_iter().filter_map(|c| c.id).collect()).await
+}
+
+/// Inspects containers (16 at a time) and projects them, sorted by name. One removed between
+/// the listing and the inspection is gone, not an error.
+async fn inspect_all(engine: &Engine, ids: Vec<String>) -> Result<Vec<LiveContainer>, String> {
+    let inspected: Vec<_> = stream::iter(ids)
+        .map(|id| async move { (engine.inspect_container(&id).await, id) })
+        .buffer_unordered(16)
+        .collect()
+        .await;
     let mut out = Vec::new();
-    for c in list {
-        let id = c.id.unwrap_or_default();
-        let inspected = engine.inspect_container(&id).await;
-        if inspected.is_missing() {
+    for (c, id) in inspected {
+        if c.is_missing() {
             continue;
         }
-        let c = inspected.map_err(|e| format!("inspecting container {id}: {e}"))?;
+        let c = c.map_err(|e| format!("inspecting container {id}: {e}"))?;
         out.push(project_container(&c));
     }
     out.sort_by(|a, b| a.name.cmp(&b.name));

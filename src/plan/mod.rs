@@ -5,7 +5,6 @@ pub mod desired;
 pub mod live;
 pub mod render;
 pub mod request;
-pub mod units;
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 
@@ -492,12 +491,8 @@ pub fn short(id: &str) -> &str {
 pub fn redacted(spec: &ContainerSpec, other: Option<&ContainerSpec>) -> serde_json::Value {
     let mut s = spec.clone();
     for (k, v) in s.environment.iter_mut() {
-        if crate::check::rules::secret_in_environment::is_credential_key(k) {
-            let changed = other
-                .and_then(|o| o.environment.get(k))
-                .is_some_and(|ov| ov != v);
-            *v = mask(changed);
-        }
+        let live = other.and_then(|o| o.environment.get(k)).map(String::as_str);
+        *v = redact_env(k, v, live);
     }
     let secrets: BTreeMap<String, String> = s
         .secrets
@@ -511,6 +506,16 @@ pub fn redacted(spec: &ContainerSpec, other: Option<&ContainerSpec>) -> serde_js
         .collect();
     s.secrets = secrets;
     serde_json::to_value(&s).unwrap_or_default()
+}
+
+/// An environment value as shown: a credential's value becomes `***`, or `*** (changed)` when
+/// it differs from `live` (given for the planned side only).
+pub fn redact_env(key: &str, value: &str, live: Option<&str>) -> String {
+    if crate::check::rules::secret_in_environment::is_credential_key(key) {
+        mask(live.is_some_and(|l| l != value))
+    } else {
+        value.to_string()
+    }
 }
 
 fn mask(changed: bool) -> String {
@@ -658,7 +663,6 @@ mod tests {
                     .and_then(|l| l.get(&label("spec-hash")).cloned())
                     .unwrap_or_default(),
                 spec: d.networks[0].spec.clone(),
-                containers: vec!["web".into()],
             }],
             ..Default::default()
         }

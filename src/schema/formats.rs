@@ -109,49 +109,12 @@ fn is_decimal(s: &str) -> bool {
 }
 
 fn is_memory(s: &str) -> bool {
-    let unit_start = s
-        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
-        .unwrap_or(s.len());
-    let (number, unit) = s.split_at(unit_start);
-    let mut chars = unit.chars();
-    let unit_ok = match (chars.next(), chars.next(), chars.next()) {
-        (None, _, _) => true,
-        (Some(c), None, _) => "bkmgtBKMGT".contains(c),
-        (Some(c), Some(b), None) => "kmgtKMGT".contains(c) && "bB".contains(b),
-        _ => false,
-    };
-    is_decimal(number) && unit_ok
+    crate::model::units::bytes(s).is_some()
 }
 
 /// A Go-style duration as compose writes them: `30s`, `1m30s`, `1.5h`, `500ms`, `10us`.
 pub fn is_duration(s: &str) -> bool {
-    let mut rest = s;
-    if rest.is_empty() {
-        return false;
-    }
-    // Go's time.ParseDuration accepts a unitless zero.
-    if rest == "0" {
-        return true;
-    }
-    while !rest.is_empty() {
-        let digits = rest
-            .find(|c: char| !(c.is_ascii_digit() || c == '.'))
-            .unwrap_or(rest.len());
-        let number = &rest[..digits];
-        if number.is_empty() || number.parse::<f64>().is_err() {
-            return false;
-        }
-        rest = &rest[digits..];
-        let unit = ["ns", "us", "µs", "ms", "s", "m", "h"]
-            .iter()
-            .filter(|u| rest.starts_with(**u))
-            .max_by_key(|u| u.len());
-        let Some(unit) = unit else {
-            return false;
-        };
-        rest = &rest[unit.len()..];
-    }
-    true
+    crate::model::units::go_duration_ns(s).is_some()
 }
 
 #[cfg(test)]

@@ -1,14 +1,14 @@
 //! Compose units: durations (`1m30s`, `500ms`), byte sizes (`512M`, `1g`, `1024kb`), cpus.
+//! The schema's `duration` and `memory` formats accept exactly what these parse.
 
-/// A compose duration in nanoseconds: a sequence of `<number><unit>` with units `us`, `ms`,
-/// `s`, `m`, `h` (a bare number is seconds).
-pub fn duration_ns(s: &str) -> Option<i64> {
-    let s = s.trim();
+/// A duration in nanoseconds, as compose writes it (Go's syntax): `<number><unit>` repeated,
+/// units `ns`, `us`/`µs`, `ms`, `s`, `m`, `h`; a unitless `0`.
+pub fn go_duration_ns(s: &str) -> Option<i64> {
+    if s == "0" {
+        return Some(0);
+    }
     if s.is_empty() {
         return None;
-    }
-    if let Ok(secs) = s.parse::<f64>() {
-        return to_i64(secs * 1e9);
     }
     let mut total = 0f64;
     let mut rest = s;
@@ -39,23 +39,47 @@ pub fn duration_ns(s: &str) -> Option<i64> {
     to_i64(total)
 }
 
-/// A byte size: a number with an optional `b`, `k`/`kb`, `m`/`mb`, `g`/`gb` suffix (powers of
-/// 1024, case-insensitive).
+/// A duration given on the command line: a compose duration, or a bare number of seconds.
+pub fn duration_ns(s: &str) -> Option<i64> {
+    let s = s.trim();
+    match s.parse::<f64>() {
+        Ok(secs) => to_i64(secs * 1e9),
+        Err(_) => go_duration_ns(s),
+    }
+}
+
+/// A byte size as compose writes it: a decimal number with an optional unit `b`, `k`, `m`,
+/// `g`, `t` (powers of 1024), the last four optionally followed by `b`; case-insensitive.
 pub fn bytes(s: &str) -> Option<i64> {
-    let lower = s.trim().to_ascii_lowercase();
-    let digits = lower
+    let unit_start = s
         .find(|c: char| !(c.is_ascii_digit() || c == '.'))
-        .unwrap_or(lower.len());
-    let number: f64 = lower[..digits].parse().ok()?;
-    let factor = match &lower[digits..] {
-        "" | "b" => 1.0,
-        "k" | "kb" | "kib" => 1024.0,
-        "m" | "mb" | "mib" => 1024.0 * 1024.0,
-        "g" | "gb" | "gib" => 1024.0 * 1024.0 * 1024.0,
-        "t" | "tb" | "tib" => 1024.0 * 1024.0 * 1024.0 * 1024.0,
+        .unwrap_or(s.len());
+    let (number, unit) = s.split_at(unit_start);
+    let digits = |p: &str| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit());
+    let decimal = match number.split_once('.') {
+        Some((int, frac)) => digits(int) && digits(frac),
+        None => digits(number),
+    };
+    if !decimal {
+        return None;
+    }
+    // Checked on every `memory` value by the schema: no allocation. A `b` suffix follows
+    // `k`, `m`, `g` or `t` only.
+    let unit = match unit.as_bytes() {
+        [] => b'b',
+        [u] => u.to_ascii_lowercase(),
+        [u, b'b' | b'B'] if !u.eq_ignore_ascii_case(&b'b') => u.to_ascii_lowercase(),
         _ => return None,
     };
-    to_i64(number * factor)
+    let scale = match unit {
+        b'b' => 0,
+        b'k' => 1,
+        b'm' => 2,
+        b'g' => 3,
+        b't' => 4,
+        _ => return None,
+    };
+    to_i64(number.parse::<f64>().ok()? * 1024f64.powi(scale))
 }
 
 /// CPUs (`"0.5"`) in billionths, as the Engine's `NanoCpus`.
@@ -169,6 +193,20 @@ mod tests {
         assert_eq!(bytes("12q"), None);
         assert_eq!(nano_cpus("0.25"), Some(250_000_000));
         assert_eq!(nano_cpus("-1"), None);
+    }
+
+    #[test]
+    fn byte_size_grammar() {
+        let ok = ["1", "1b", "1B", "1kb", "1KB", "1kB", "1k", "1.5g", "1tb", "1Tb", "12"];
+        let bad = ["1bb", "1.", "x", "1q", "1gib", "", ".5m", "1mbb"];
+        for s in ok {
+            assert!(bytes(s).is_some(), "{s}");
+        }
+        for s in bad {
+            assert!(bytes(s).is_none(), "{s}");
+        }
+        assert_eq!(go_duration_ns("0"), Some(0));
+        assert_eq!(go_duration_ns("10"), None);
     }
 
     #[test]
