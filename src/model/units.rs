@@ -197,7 +197,9 @@ mod tests {
 
     #[test]
     fn byte_size_grammar() {
-        let ok = ["1", "1b", "1B", "1kb", "1KB", "1kB", "1k", "1.5g", "1tb", "1Tb", "12"];
+        let ok = [
+            "1", "1b", "1B", "1kb", "1KB", "1kB", "1k", "1.5g", "1tb", "1Tb", "12",
+        ];
         let bad = ["1bb", "1.", "x", "1q", "1gib", "", ".5m", "1mbb"];
         for s in ok {
             assert!(bytes(s).is_some(), "{s}");
