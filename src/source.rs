@@ -75,6 +75,14 @@ impl SourceFile {
         }
     }
 
+    /// The byte offset where a 1-based line starts (the end of the file past the last line).
+    pub fn line_start(&self, line: usize) -> usize {
+        self.line_starts
+            .get(line.saturating_sub(1))
+            .copied()
+            .unwrap_or(self.text.len())
+    }
+
     /// The text of a 1-based line without its line break.
     pub fn line_text(&self, line: usize) -> &str {
         let Some(&start) = self.line_starts.get(line.saturating_sub(1)) else {

@@ -10,7 +10,7 @@ use std::path::Path;
 
 use common::*;
 use dindctl::check::{self, Config};
-use dindctl::model::load::{self, Inputs};
+use dindctl::load::{self, Inputs};
 use dindctl::report::{self, Format, Style};
 use dindctl::source::SourceDb;
 

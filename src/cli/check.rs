@@ -5,7 +5,7 @@ use std::io::IsTerminal as _;
 use super::{CheckArgs, Outcome, out, out_line, print_diagnostics};
 use crate::check::{self, Config};
 use crate::diag::Diagnostic;
-use crate::model::load::{self, MemoryFile};
+use crate::load::{self, MemoryFile};
 use crate::render::{self, Templates};
 use crate::report::{self, Format, Style};
 use crate::source::{SourceDb, SourceId, Span};

@@ -9,8 +9,8 @@ use crate::apply::{self, Progress};
 use crate::check;
 use crate::diag::{Diagnostic, Severity};
 use crate::engine::{EndpointRequest, Engine};
+use crate::load::{self, MemoryFile};
 use crate::model::Stack;
-use crate::model::load::{self, MemoryFile};
 use crate::plan::live;
 use crate::plan::render::Colors;
 use crate::plan::{self, Change, desired::Desired};
@@ -220,10 +220,9 @@ fn load_stack(args: &StackArgs) -> Result<Loaded, Outcome> {
 
 fn compose_name(stack: &Stack) -> Option<String> {
     stack
-        .compose_documents
-        .iter()
-        .rev()
-        .find_map(|d| d.get("name").and_then(crate::model::text))
+        .outer
+        .as_ref()
+        .and_then(|p| p.name.clone())
         .filter(|t| !t.value.unresolved)
         .map(|t| t.value.text)
 }

@@ -80,11 +80,12 @@ impl SourceArgs {
         self.files.is_empty() && self.paths.is_empty()
     }
 
-    pub fn inputs(&self) -> crate::model::load::Inputs {
-        crate::model::load::Inputs {
+    pub fn inputs(&self) -> crate::load::Inputs {
+        crate::load::Inputs {
             compose_files: self.files.clone(),
             paths: self.paths.clone(),
             env_file: self.env_file.clone(),
+            ..crate::load::Inputs::default()
         }
     }
 }

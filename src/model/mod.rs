@@ -1,11 +1,9 @@
 //! The typed stack: the outer compose project and the inner mcp/v1 manifests, built from
 //! spanned YAML. `check` and `plan` read the same [`Stack`], so what is checked is what is
-//! applied. Loading (files, interpolation, merging, schema) lives in [`load`].
+//! applied. Loading (files, interpolation, merging, schema) lives in [`crate::load`].
 
 pub mod compose;
 pub mod dind;
-pub mod interp;
-pub mod load;
 pub mod manifest;
 pub mod ports;
 pub mod roles;
@@ -68,9 +66,9 @@ pub struct Stack {
     /// The merged compose project, when the stack has compose files.
     pub outer: Option<Project>,
     pub inner: Vec<Manifest>,
-    /// The compose documents after interpolation, as written (before merging): the schema
-    /// is checked per document.
-    pub compose_documents: Vec<Node>,
+    /// The merged compose tree the project was typed from (the `schema-violation` rule
+    /// validates it).
+    pub compose_tree: Option<Node>,
 }
 
 impl Stack {

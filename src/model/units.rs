@@ -39,6 +39,116 @@ pub fn go_duration_ns(s: &str) -> Option<i64> {
     to_i64(total)
 }
 
+/// A duration as compose decodes it (`str2duration.ParseDuration`, which is Go's
+/// `time.ParseDuration` plus the units `d` and `w`): an optional sign, then
+/// `<number><unit>` repeated, units `ns`, `us`/`µs`/`μs`, `ms`, `s`, `m`, `h`, `d`, `w`; a
+/// bare `0`. The error is compose's reason.
+pub fn compose_duration_ns(s: &str) -> Result<i64, String> {
+    let invalid = || format!("`{s}` is not a duration");
+    let (negative, mut rest) = match s.as_bytes().first() {
+        Some(b'-') => (true, &s[1..]),
+        Some(b'+') => (false, &s[1..]),
+        _ => (false, s),
+    };
+    if rest == "0" {
+        return Ok(0);
+    }
+    if rest.is_empty() {
+        return Err(invalid());
+    }
+    let mut total: f64 = 0.0;
+    while !rest.is_empty() {
+        let digits = rest
+            .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+            .unwrap_or(rest.len());
+        let number = &rest[..digits];
+        if number.is_empty() || number == "." || number.matches('.').count() > 1 {
+            return Err(invalid());
+        }
+        let value: f64 = number.parse().map_err(|_| invalid())?;
+        rest = &rest[digits..];
+        let unit_len = rest
+            .find(|c: char| c.is_ascii_digit() || c == '.')
+            .unwrap_or(rest.len());
+        let factor = match &rest[..unit_len] {
+            "ns" => 1.0,
+            "us" | "µs" | "μs" => 1e3,
+            "ms" => 1e6,
+            "s" => 1e9,
+            "m" => 60e9,
+            "h" => 3600e9,
+            "d" => 86_400e9,
+            "w" => 604_800e9,
+            "" => {
+                return Err(format!(
+                    "`{s}` is not a duration: a unit is missing (e.g. `{s}s`)"
+                ));
+            }
+            other => return Err(format!("`{s}` is not a duration: unknown unit `{other}`")),
+        };
+        total += value * factor;
+        rest = &rest[unit_len..];
+    }
+    if total > i64::MAX as f64 {
+        return Err(format!("`{s}` is too long a duration"));
+    }
+    let ns = total as i64;
+    Ok(if negative { -ns } else { ns })
+}
+
+/// A byte size as compose decodes it (`UnitBytes`: a decimal integer, else go-units
+/// `RAMInBytes`): a number (fractions allowed), an optional space, then an optional unit
+/// `b`, `k`, `m`, `g`, `t`, `p` (powers of 1024), the last five optionally followed by `b` or
+/// `ib`; case-insensitive; negative sizes refused. The error is compose's reason.
+pub fn compose_bytes(s: &str) -> Result<i64, String> {
+    if let Some(n) = crate::load::interpolate::to_int(s) {
+        return Ok(n);
+    }
+    let Some(sep) = s.rfind(|c: char| c.is_ascii_digit() || c == '.' || c == ' ') else {
+        return Err(format!("`{s}` is not a size"));
+    };
+    let (number, suffix) = if s.as_bytes()[sep] == b' ' {
+        (&s[..sep], &s[sep + 1..])
+    } else {
+        (&s[..=sep], &s[sep + 1..])
+    };
+    let size: f64 =
+        crate::load::interpolate::to_float(number).ok_or_else(|| format!("`{s}` is not a size"))?;
+    if size < 0.0 {
+        return Err(format!("`{s}` is not a size: sizes cannot be negative"));
+    }
+    if suffix.is_empty() {
+        return Ok(size as i64);
+    }
+    let bad = || format!("`{s}` is not a size: unknown unit `{suffix}`");
+    let lower = suffix.to_ascii_lowercase();
+    if lower.len() > 3 {
+        return Err(bad());
+    }
+    let b = lower.as_bytes();
+    if b[0] == b'b' {
+        return if b.len() == 1 {
+            Ok(size as i64)
+        } else {
+            Err(bad())
+        };
+    }
+    let power = match b[0] {
+        b'k' => 1,
+        b'm' => 2,
+        b'g' => 3,
+        b't' => 4,
+        b'p' => 5,
+        _ => return Err(bad()),
+    };
+    match b.len() {
+        2 if b[1] != b'b' => return Err(bad()),
+        3 if &b[1..] != b"ib" => return Err(bad()),
+        _ => {}
+    }
+    Ok((size * 1024f64.powi(power)) as i64)
+}
+
 /// A duration given on the command line: a compose duration, or a bare number of seconds.
 pub fn duration_ns(s: &str) -> Option<i64> {
     let s = s.trim();
@@ -170,6 +280,28 @@ pub fn split_words(s: &str) -> Option<Vec<String>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn compose_durations_and_sizes() {
+        assert_eq!(compose_duration_ns("1m30s"), Ok(90_000_000_000));
+        assert_eq!(compose_duration_ns("1d"), Ok(86_400_000_000_000));
+        assert_eq!(compose_duration_ns("-5s"), Ok(-5_000_000_000));
+        assert_eq!(compose_duration_ns("1.5s"), Ok(1_500_000_000));
+        assert_eq!(compose_duration_ns("0"), Ok(0));
+        for bad in ["", "10", "soon", "5 s", "1y", "1m-30s", "."] {
+            assert!(compose_duration_ns(bad).is_err(), "{bad}");
+        }
+        assert_eq!(compose_bytes("512m"), Ok(512 << 20));
+        assert_eq!(compose_bytes("1 g"), Ok(1 << 30));
+        assert_eq!(compose_bytes("1KiB"), Ok(1024));
+        assert_eq!(compose_bytes("1kb"), Ok(1024));
+        assert_eq!(compose_bytes("1.5g"), Ok(1_610_612_736));
+        assert_eq!(compose_bytes("-1"), Ok(-1));
+        assert_eq!(compose_bytes("100b"), Ok(100));
+        for bad in ["", "1x", "lots", "-1g", "-512m", "1kbb", "1bb"] {
+            assert!(compose_bytes(bad).is_err(), "{bad}");
+        }
+    }
 
     #[test]
     fn durations() {

@@ -30,15 +30,9 @@ pub fn merge(parent: Node, child: Node) -> Node {
                     None => entries.push(child_entry),
                 }
             }
-            Node {
-                span: child.span,
-                value: Value::Map(entries),
-            }
+            Node::new(child.span, Value::Map(entries))
         }
-        (_, value) => Node {
-            span: child.span,
-            value,
-        },
+        (_, value) => Node::new(child.span, value),
     }
 }
 

@@ -222,16 +222,16 @@ fn set_name(merged: &mut Node, own_name: Option<Node>, stem: &str) {
 }
 
 fn text_node(text: &str, span: Span) -> Node {
-    Node {
+    Node::new(
         span,
-        value: Value::Scalar(yaml::Scalar {
+        Value::Scalar(yaml::Scalar {
             text: text.to_string(),
             style: Style::DoubleQuoted,
             tag: None,
             unresolved: false,
             interpolated: false,
         }),
-    }
+    )
 }
 
 /// Values that are text for Docker (environment, labels, group ids, CPU and memory amounts)

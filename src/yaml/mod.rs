@@ -100,7 +100,11 @@ fn resolve_plain(text: &str) -> Resolved {
     }
 }
 
-/// The core-schema type of a plain scalar; a string comes back as an empty `Str`.
+/// The type of a plain scalar as go-yaml v3 resolves it (the YAML reader of Docker Compose,
+/// so that a compose file means here what it means to compose): the YAML 1.2 core names
+/// (`null`, `true`/`True`/`TRUE`, `.inf`, …; `yes`/`on` are strings), integers as Go's
+/// `strconv.ParseInt(s, 0, 64)` reads them after removing `_` (`0x1F`, `0o17`, `0b101`, and
+/// `0755` as octal), then floats. A string comes back as an empty `Str`.
 fn resolve_plain_kind(text: &str) -> Resolved {
     match text {
         "" | "~" | "null" | "Null" | "NULL" => return Resolved::Null,
@@ -113,42 +117,203 @@ fn resolve_plain_kind(text: &str) -> Resolved {
         ".nan" | ".NaN" | ".NAN" => return Resolved::Float(f64::NAN),
         _ => {}
     }
-    if let Some(int) = parse_int(text) {
-        return Resolved::Int(int);
-    }
-    if looks_like_float(text) {
-        if let Ok(f) = text.parse::<f64>() {
-            return Resolved::Float(f);
+    match text.as_bytes().first() {
+        Some(b'.') => match go_parse_float(text) {
+            Some(f) => Resolved::Float(f),
+            None => Resolved::Str(String::new()),
+        },
+        Some(b'0'..=b'9' | b'-' | b'+') => {
+            if is_timestamp(text) {
+                return Resolved::Str(String::new());
+            }
+            let plain: String = text.chars().filter(|&c| c != '_').collect();
+            if let Some(int) = go_parse_int(&plain) {
+                return Resolved::Int(int);
+            }
+            if plain.parse::<u64>().is_ok() {
+                // Above i64::MAX: go-yaml keeps it as an unsigned integer.
+                return plain
+                    .parse::<f64>()
+                    .map_or(Resolved::Str(String::new()), Resolved::Float);
+            }
+            if is_yaml_float(&plain) {
+                if let Ok(f) = plain.parse::<f64>() {
+                    return Resolved::Float(f);
+                }
+            }
+            Resolved::Str(String::new())
         }
+        _ => Resolved::Str(String::new()),
     }
-    Resolved::Str(String::new())
 }
 
-fn parse_int(text: &str) -> Option<i64> {
-    if let Some(hex) = text.strip_prefix("0x") {
-        return i64::from_str_radix(hex, 16).ok();
-    }
-    if let Some(oct) = text.strip_prefix("0o") {
-        return i64::from_str_radix(oct, 8).ok();
-    }
-    let digits = text.strip_prefix(['-', '+']).unwrap_or(text);
-    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+/// `strconv.ParseInt(s, 0, 64)`: an optional sign, then `0x`/`0o`/`0b` or a leading `0`
+/// (octal), or decimal digits.
+fn go_parse_int(s: &str) -> Option<i64> {
+    let (negative, body) = match s.as_bytes().first() {
+        Some(b'-') => (true, &s[1..]),
+        Some(b'+') => (false, &s[1..]),
+        _ => (false, s),
+    };
+    let (radix, digits) = if let Some(d) = body.strip_prefix("0x").or(body.strip_prefix("0X")) {
+        (16, d)
+    } else if let Some(d) = body.strip_prefix("0o").or(body.strip_prefix("0O")) {
+        (8, d)
+    } else if let Some(d) = body.strip_prefix("0b").or(body.strip_prefix("0B")) {
+        (2, d)
+    } else if body.len() > 1 && body.starts_with('0') {
+        (8, &body[1..])
+    } else {
+        (10, body)
+    };
+    if digits.is_empty() || !digits.chars().all(|c| c.is_digit(radix)) {
         return None;
     }
-    text.parse().ok()
+    let magnitude = u64::from_str_radix(digits, radix).ok()?;
+    if negative {
+        if magnitude <= i64::MAX as u64 + 1 {
+            Some((magnitude as i128).wrapping_neg() as i64)
+        } else {
+            None
+        }
+    } else {
+        i64::try_from(magnitude).ok()
+    }
 }
 
-fn looks_like_float(text: &str) -> bool {
-    let body = text.strip_prefix(['-', '+']).unwrap_or(text);
-    let mut digits = 0;
-    for b in body.bytes() {
-        match b {
-            b'0'..=b'9' => digits += 1,
-            b'.' | b'e' | b'E' | b'-' | b'+' => {}
-            _ => return false,
+/// go-yaml's float pattern: `^[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?$`.
+fn is_yaml_float(s: &str) -> bool {
+    let b = s.as_bytes();
+    let mut i = usize::from(matches!(b.first(), Some(b'-' | b'+')));
+    let digits = |i: &mut usize| {
+        let start = *i;
+        while *i < b.len() && b[*i].is_ascii_digit() {
+            *i += 1;
+        }
+        *i - start
+    };
+    if b.get(i) == Some(&b'.') {
+        i += 1;
+        if digits(&mut i) == 0 {
+            return false;
+        }
+    } else {
+        if digits(&mut i) == 0 {
+            return false;
+        }
+        if b.get(i) == Some(&b'.') {
+            i += 1;
+            digits(&mut i);
         }
     }
-    digits > 0
+    if matches!(b.get(i), Some(b'e' | b'E')) {
+        i += 1;
+        if matches!(b.get(i), Some(b'-' | b'+')) {
+            i += 1;
+        }
+        if digits(&mut i) == 0 {
+            return false;
+        }
+    }
+    i == b.len()
+}
+
+/// Go's `strconv.ParseFloat(s, 64)` for the forms a plain scalar starting with `.` can take.
+fn go_parse_float(s: &str) -> Option<f64> {
+    if is_yaml_float(s) {
+        return s.parse().ok();
+    }
+    None
+}
+
+/// Whether go-yaml reads a plain scalar as a timestamp (`2001-12-14`, `2001-12-14 21:59:43.10`,
+/// `2001-12-14T21:59:43Z`): four digits and `-` first, then one of its layouts, with a real
+/// date. Compose then refuses it where it expects a string.
+pub fn is_timestamp(text: &str) -> bool {
+    let b = text.as_bytes();
+    if b.len() < 8 || !b[..4].iter().all(u8::is_ascii_digit) || b[4] != b'-' {
+        return false;
+    }
+    let mut i = 5;
+    let number = |i: &mut usize, max: usize| -> Option<u32> {
+        let start = *i;
+        while *i < b.len() && *i - start < max && b[*i].is_ascii_digit() {
+            *i += 1;
+        }
+        if *i == start {
+            return None;
+        }
+        text[start..*i].parse().ok()
+    };
+    let year: u32 = text[..4].parse().unwrap_or(0);
+    let Some(month) = number(&mut i, 2) else {
+        return false;
+    };
+    if b.get(i) != Some(&b'-') {
+        return false;
+    }
+    i += 1;
+    let Some(day) = number(&mut i, 2) else {
+        return false;
+    };
+    let leap = year % 4 == 0 && (year % 100 != 0 || year % 400 == 0);
+    let days = match month {
+        1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
+        4 | 6 | 9 | 11 => 30,
+        2 if leap => 29,
+        2 => 28,
+        _ => return false,
+    };
+    if day == 0 || day > days {
+        return false;
+    }
+    if i == b.len() {
+        return true;
+    }
+    let zoned = matches!(b[i], b'T' | b't');
+    if !zoned && b[i] != b' ' {
+        return false;
+    }
+    i += 1;
+    let Some(h) = number(&mut i, 2) else {
+        return false;
+    };
+    if b.get(i) != Some(&b':') {
+        return false;
+    }
+    i += 1;
+    let Some(m) = number(&mut i, 2) else {
+        return false;
+    };
+    if b.get(i) != Some(&b':') {
+        return false;
+    }
+    i += 1;
+    let Some(s) = number(&mut i, 2) else {
+        return false;
+    };
+    if h > 23 || m > 59 || s > 59 {
+        return false;
+    }
+    if b.get(i) == Some(&b'.') {
+        i += 1;
+        if number(&mut i, 9).is_none() {
+            return false;
+        }
+    }
+    if !zoned {
+        return i == b.len();
+    }
+    match b.get(i) {
+        Some(b'Z') => i + 1 == b.len(),
+        Some(b'+' | b'-') => {
+            let rest = &text[i + 1..];
+            rest.len() == 5
+                && rest.as_bytes()[2] == b':'
+                && rest.bytes().filter(u8::is_ascii_digit).count() == 4
+        }
+        _ => false,
+    }
 }
 
 /// One node of the tree.
@@ -156,6 +321,9 @@ fn looks_like_float(text: &str) -> bool {
 pub struct Node {
     pub span: Span,
     pub value: Value,
+    /// The tag of a collection (`!reset []`, `!override {…}`); a scalar's tag is in its
+    /// [`Scalar`].
+    pub tag: Option<Box<str>>,
 }
 
 #[derive(Clone, Debug)]
@@ -183,6 +351,22 @@ impl Entry {
 }
 
 impl Node {
+    pub fn new(span: Span, value: Value) -> Self {
+        Self {
+            span,
+            value,
+            tag: None,
+        }
+    }
+
+    /// The node's tag, for scalars and collections alike.
+    pub fn tag(&self) -> Option<&str> {
+        match &self.value {
+            Value::Scalar(s) => s.tag.as_deref(),
+            _ => self.tag.as_deref(),
+        }
+    }
+
     pub fn as_scalar(&self) -> Option<&Scalar> {
         match &self.value {
             Value::Scalar(s) => Some(s),
@@ -295,7 +479,20 @@ mod tests {
         assert_eq!(plain("~"), Resolved::Null);
         assert_eq!(plain("true"), Resolved::Bool(true));
         assert_eq!(plain("yes"), Resolved::Str("yes".into()));
-        assert_eq!(plain("0755"), Resolved::Int(755));
+        assert_eq!(plain("0755"), Resolved::Int(0o755));
+        assert_eq!(plain("1_000"), Resolved::Int(1000));
+        assert_eq!(plain("08"), Resolved::Float(8.0));
+        assert_eq!(plain("1e3"), Resolved::Float(1000.0));
+        assert_eq!(plain("-0x10"), Resolved::Int(-16));
+        assert_eq!(plain("0b101"), Resolved::Int(5));
+        assert_eq!(plain(".5"), Resolved::Float(0.5));
+        assert_eq!(plain("2001-12-14"), Resolved::Str("2001-12-14".into()));
+        assert!(is_timestamp("2001-12-14"));
+        assert!(is_timestamp("2001-12-14 21:59:43.10"));
+        assert!(is_timestamp("2001-12-14T21:59:43Z"));
+        assert!(!is_timestamp("2001-02-30"));
+        assert!(!is_timestamp("2001-12-14T21:59:43"));
+        assert_eq!(plain("on"), Resolved::Str("on".into()));
         assert_eq!(plain("0x1F"), Resolved::Int(31));
         assert_eq!(plain("1.5e3"), Resolved::Float(1500.0));
         assert_eq!(plain("13001"), Resolved::Int(13001));

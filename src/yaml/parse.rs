@@ -96,11 +96,13 @@ enum Frame {
     Seq {
         start: usize,
         anchor: usize,
+        tag: Option<Box<str>>,
         items: Vec<Node>,
     },
     Map {
         start: usize,
         anchor: usize,
+        tag: Option<Box<str>>,
         entries: Vec<Entry>,
         key: Option<Node>,
         /// Key text to entry index, built once a mapping grows past a few keys, so that
@@ -238,6 +240,7 @@ impl Builder<'_> {
                 let end = quoted_end(self.text, start, style).unwrap_or(end);
                 let node = Node {
                     span: self.span(start, end),
+                    tag: None,
                     value: Value::Scalar(Scalar {
                         text: text.into_owned(),
                         style: convert_style(style),
@@ -261,41 +264,46 @@ impl Builder<'_> {
                 let node = node.clone();
                 self.complete(node, 0)?;
             }
-            Event::SequenceStart(anchor, _) => {
+            Event::SequenceStart(anchor, tag) => {
                 self.push(Frame::Seq {
                     start,
                     anchor,
+                    tag: tag.map(|t| format!("{}{}", t.handle, t.suffix).into_boxed_str()),
                     items: Vec::new(),
                 })?;
             }
-            Event::MappingStart(anchor, _) => {
+            Event::MappingStart(anchor, tag) => {
                 self.push(Frame::Map {
                     start,
                     anchor,
+                    tag: tag.map(|t| format!("{}{}", t.handle, t.suffix).into_boxed_str()),
                     entries: Vec::new(),
                     key: None,
                     index: None,
                 })?;
             }
             Event::SequenceEnd | Event::MappingEnd => {
-                let (value, s, anchor) = match self.stack.pop() {
+                let (value, s, anchor, tag) = match self.stack.pop() {
                     Some(Frame::Seq {
                         start: s,
                         anchor,
+                        tag,
                         items,
-                    }) => (Value::Seq(items), s, anchor),
+                    }) => (Value::Seq(items), s, anchor, tag),
                     Some(Frame::Map {
                         start: s,
                         anchor,
+                        tag,
                         entries,
                         ..
-                    }) => (Value::Map(self.merge_keys(entries)), s, anchor),
+                    }) => (Value::Map(self.merge_keys(entries)), s, anchor, tag),
                     None => return Ok(()),
                 };
                 let end = self.collection_end(s, start, &value);
                 let node = Node {
                     span: self.span(s, end),
                     value,
+                    tag,
                 };
                 self.complete(node, anchor)?;
             }
@@ -313,8 +321,18 @@ impl Builder<'_> {
     /// and blank lines, which would underline too much.
     fn collection_end(&self, start: usize, end_event: usize, value: &Value) -> usize {
         let bytes = self.text.as_bytes();
-        if matches!(bytes.get(start), Some(b'[' | b'{')) {
-            let close = if bytes[start] == b'[' { b']' } else { b'}' };
+        // A tag or anchor may come first (`!reset []`, `&a {…}`).
+        let mut open = start;
+        while matches!(bytes.get(open), Some(b'!' | b'&')) {
+            while open < bytes.len() && !matches!(bytes[open], b' ' | b'\t' | b'\n') {
+                open += 1;
+            }
+            while matches!(bytes.get(open), Some(b' ' | b'\t')) {
+                open += 1;
+            }
+        }
+        if matches!(bytes.get(open), Some(b'[' | b'{')) {
+            let close = if bytes[open] == b'[' { b']' } else { b'}' };
             if bytes.get(end_event) == Some(&close) {
                 return end_event + 1;
             }

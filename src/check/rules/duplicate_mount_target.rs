@@ -3,37 +3,66 @@ use crate::source::Span;
 
 declare_rule! {
     /// ## What it does
-    /// Reports two mounts of one container at the same container path (outer services and
-    /// inner containers alike).
+    /// Reports two mounts of one container at the same container path: in a compose service a
+    /// `tmpfs` and a volume at one path, or two volumes whose targets are the same once
+    /// cleaned (`/data` and `/data/`); in an inner container any two. (Two compose volumes
+    /// with the very same target are merged by compose and reported as `overridden-entry`.)
     ///
     /// ## Why is this bad?
-    /// Docker refuses to create the container ("Duplicate mount point").
+    /// Docker Compose refuses the file: "target /data already mounted" (compose-go
+    /// `checkConsistency`); the Engine refuses such a container ("Duplicate mount point").
     ///
     /// ## Example
     /// ```yaml
-    /// volumes: ["data:/data", "./seed:/data"]
+    /// volumes: ["data:/data"]
+    /// tmpfs: ["/data"]
     /// ```
     /// Use instead:
     /// ```yaml
-    /// volumes: ["data:/data", "./seed:/seed:ro"]
+    /// volumes: ["data:/data"]
+    /// tmpfs: ["/cache"]
     /// ```
     DuplicateMountTarget, "duplicate-mount-target", Error, "two mounts at the same container path"
 }
 
+/// Go's `path.Clean` for absolute container paths: no empty, `.` or trailing parts, `..`
+/// resolved.
+pub fn clean(path: &str) -> String {
+    let mut parts: Vec<&str> = Vec::new();
+    for part in path.split('/') {
+        match part {
+            "" | "." => {}
+            ".." => {
+                parts.pop();
+            }
+            p => parts.push(p),
+        }
+    }
+    let joined = parts.join("/");
+    if path.starts_with('/') {
+        format!("/{joined}")
+    } else if joined.is_empty() {
+        ".".into()
+    } else {
+        joined
+    }
+}
+
 fn report(owner: &str, mounts: &[(String, Span)], out: &mut Findings) {
-    for (i, (target, span)) in mounts.iter().enumerate() {
-        let normalized = target.trim_end_matches('/');
-        if let Some((_, first)) = mounts[..i]
-            .iter()
-            .find(|(t, _)| t.trim_end_matches('/') == normalized)
-        {
+    let mut seen: std::collections::HashMap<String, Span> = std::collections::HashMap::new();
+    for (target, span) in mounts {
+        let normalized = clean(target);
+        if let Some(first) = seen.get(&normalized) {
+            let first = *first;
             out.add(
                 &DuplicateMountTarget::META,
                 *span,
                 format!("`{owner}` mounts two things at `{target}`"),
             )
-            .related(*first, "first mount at that path")
+            .related(first, "first mount at that path")
             .help("give each mount its own target path");
+        } else {
+            seen.insert(normalized, *span);
         }
     }
 }
@@ -42,10 +71,16 @@ impl Rule for DuplicateMountTarget {
     fn check(&self, cx: &Context<'_>, out: &mut Findings) {
         for service in cx.stack.services() {
             let mounts: Vec<(String, Span)> = service
-                .mounts
+                .tmpfs
                 .iter()
-                .filter(|m| !m.unknown)
-                .filter_map(|m| Some((m.target.clone()?, m.span)))
+                .map(|t| (t.value.clone(), t.span))
+                .chain(
+                    service
+                        .mounts
+                        .iter()
+                        .filter(|m| !m.unknown)
+                        .filter_map(|m| Some((m.target.clone()?, m.span))),
+                )
                 .collect();
             report(&service.name, &mounts, out);
         }

@@ -2,11 +2,14 @@ use crate::check::{Context, Findings, Rule, declare_rule};
 
 declare_rule! {
     /// ## What it does
-    /// Reports an `external: true` network that also sets `driver`, `driver_opts` or `ipam`.
+    /// Reports an `external: true` network that also sets `driver`, `driver_opts`, `ipam` or
+    /// other settings besides `name`.
     ///
     /// ## Why is this bad?
-    /// An external network is created outside the stack; Compose refuses to configure it
-    /// ("conflicting parameters"), and the settings suggest guarantees nobody enforces.
+    /// An external network is created outside the stack: Docker Compose loads the file but
+    /// only looks the network up by name and ignores the settings (compose `create.go`,
+    /// `resolveExternalNetwork`; unlike volumes, compose-go does not refuse them). They
+    /// suggest a subnet or driver that nobody enforces.
     ///
     /// ## Example
     /// ```yaml
@@ -21,7 +24,7 @@ declare_rule! {
     ///   mesh:
     ///     external: true
     /// ```
-    ExternalNetworkWithConfig, "external-network-with-config", Error, "an external network that also sets driver or ipam"
+    ExternalNetworkWithConfig, "external-network-with-config", Warning, "an external network that also sets driver or ipam (ignored)"
 }
 
 impl Rule for ExternalNetworkWithConfig {
@@ -34,7 +37,7 @@ impl Rule for ExternalNetworkWithConfig {
             .filter(|n| n.external)
         {
             for key in &net.config_keys {
-                out.add(&Self::META, key.span, format!("external network `{}` also sets `{}`", net.name, key.value))
+                out.add(&Self::META, key.span, format!("external network `{}` also sets `{}`, which compose ignores", net.name, key.value))
                     .help("configure the network where it is created, and keep only `external: true` (and `name`) here");
             }
         }

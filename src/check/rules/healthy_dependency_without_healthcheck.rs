@@ -1,13 +1,15 @@
 use crate::check::{Context, Findings, Rule, declare_rule};
-
 declare_rule! {
     /// ## What it does
-    /// Reports `depends_on: X: condition: service_healthy` where `X` has no health check, or
-    /// has it disabled. A service built from a local Dockerfile may declare `HEALTHCHECK`
-    /// there, so such a dependency is not reported.
+    /// Reports `depends_on: X: condition: service_healthy` where `X` has its health check
+    /// disabled (`disable: true`, `test: [NONE]`), an error; and where `X` has no
+    /// `healthcheck:` key, a warning: its image may declare `HEALTHCHECK`, which neither
+    /// dindctl nor compose can see from the file. A service built from a local Dockerfile is
+    /// not reported.
     ///
     /// ## Why is this bad?
-    /// `docker compose up` fails: "container X has no healthcheck configured".
+    /// `docker compose up` fails: "container X has no healthcheck configured" (compose
+    /// `convergence.go`, `waitDependencies`). Compose itself loads the file.
     ///
     /// ## Example
     /// ```yaml
@@ -43,19 +45,30 @@ impl Rule for HealthyDependencyWithoutHealthcheck {
                 let Some(target) = project.service(&dep.service) else {
                     continue;
                 };
-                let healthy = target
-                    .healthcheck
-                    .as_ref()
-                    .is_some_and(|h| h.is_active() && !h.test.is_empty());
-                let from_image = target.healthcheck.is_none() && target.build.is_some();
-                if !healthy && !from_image {
-                    out.add(
-                        &Self::META,
-                        condition.span,
-                        format!("`{}` waits for `{}` to be healthy, but `{}` has no health check", service.name, dep.service, dep.service),
-                    )
-                    .related(target.key, "the service without a health check")
-                    .help(format!("add a `healthcheck:` with a `test` to `{}`, or use `condition: service_started`", dep.service));
+                match &target.healthcheck {
+                    Some(h) if !h.is_active() => {
+                        out.add(
+                            &Self::META,
+                            condition.span,
+                            format!("`{}` waits for `{}` to be healthy, but the health check of `{}` is disabled", service.name, dep.service, dep.service),
+                        )
+                        .related(h.span, "disabled here")
+                        .help(format!("enable the health check of `{}`, or use `condition: service_started`", dep.service));
+                    }
+                    Some(_) => {}
+                    // A local build may add `HEALTHCHECK` in its Dockerfile or inherit one.
+                    None if target.build.is_some() => {}
+                    None => {
+                        let d = out
+                            .add(
+                                &Self::META,
+                                condition.span,
+                                format!("`{}` waits for `{}` to be healthy, but `{}` has no health check in the file", service.name, dep.service, dep.service),
+                            );
+                        d.severity = crate::diag::Severity::Warning;
+                        d.related(target.key, "the service without a `healthcheck:`")
+                            .help(format!("add a `healthcheck:` with a `test` to `{}`, unless its image declares `HEALTHCHECK`", dep.service));
+                    }
                 }
             }
         }

@@ -4,11 +4,14 @@ use crate::schema::is_duration;
 
 declare_rule! {
     /// ## What it does
-    /// Reports a health-check duration (`interval`, `timeout`, `start_period`,
-    /// `start_interval`) that does not parse, in services and inner containers.
+    /// Reports a duration that does not parse: in compose files every duration field
+    /// (`stop_grace_period`, the health check's, `deploy`'s delays and windows), read as
+    /// compose reads them (`str2duration`: Go's units plus `d` and `w`, a sign allowed); in
+    /// inner manifests the health check's.
     ///
     /// ## Why is this bad?
-    /// Compose refuses the file; a bare number such as `30` is not 30 seconds.
+    /// Docker Compose refuses the file ("time: invalid duration", "missing unit in
+    /// duration"); a bare number such as `30` is not 30 seconds.
     ///
     /// ## Example
     /// ```yaml
@@ -18,7 +21,7 @@ declare_rule! {
     /// ```yaml
     /// healthcheck: {test: [CMD, "true"], interval: 30s}
     /// ```
-    InvalidDuration, "invalid-duration", Error, "a health-check duration that does not parse"
+    InvalidDuration, "invalid-duration", Error, "a duration that does not parse"
 }
 
 fn check_one(owner: &str, h: &Healthcheck, out: &mut Findings) {
@@ -39,11 +42,7 @@ fn check_one(owner: &str, h: &Healthcheck, out: &mut Findings) {
 
 impl Rule for InvalidDuration {
     fn check(&self, cx: &Context<'_>, out: &mut Findings) {
-        for service in cx.stack.services() {
-            if let Some(h) = &service.healthcheck {
-                check_one(&service.name, h, out);
-            }
-        }
+        // Compose durations are checked while loading, exactly as compose reads them.
         for (m, c) in cx.stack.containers() {
             if let Some(h) = &c.healthcheck {
                 check_one(&m.name.value, h, out);

@@ -2,12 +2,15 @@ use crate::check::{Context, Findings, Rule, declare_rule};
 
 declare_rule! {
     /// ## What it does
-    /// Reports a port that does not parse: a number out of 1–65535, a range that ends before
+    /// Reports a port that does not parse: a number out of 0–65535, a range that ends before
     /// it starts, host and container ranges of different lengths, an unknown protocol, a host
-    /// IP that is not an address. Ports that depend on an unresolved variable are skipped.
+    /// IP that is not an address. Compose ports are read as compose reads them (go-connections
+    /// `nat.ParsePortSpec`); inner mcp/v1 ports as dindctl applies them. Ports that depend on
+    /// an unresolved variable are skipped.
     ///
     /// ## Why is this bad?
-    /// `docker compose up` fails on it, after everything before it was created.
+    /// Docker Compose refuses the file ("invalid hostPort", "invalid proto"); an inner
+    /// container with such a port cannot be created.
     ///
     /// ## Example
     /// ```yaml
@@ -22,18 +25,8 @@ declare_rule! {
 
 impl Rule for InvalidPort {
     fn check(&self, cx: &Context<'_>, out: &mut Findings) {
-        for service in cx.stack.services() {
-            for port in service.ports.iter().filter(|p| !p.unknown) {
-                if let Err(why) = &port.spec {
-                    out.add(
-                        &Self::META,
-                        port.span,
-                        format!("invalid port in `{}`: {why}", service.name),
-                    )
-                    .help("write `[host_ip:]host_port:container_port[/tcp|udp]`, ports 1-65535");
-                }
-            }
-        }
+        // Compose ports are checked while loading, exactly as compose parses them; the
+        // long syntax compose does not check is `port-refused-by-engine`.
         for (m, c) in cx.stack.containers() {
             for port in &c.ports {
                 if let Err(why) = &port.spec {

@@ -151,6 +151,8 @@ impl Rule for SchemaViolation {
     }
 
     fn check(&self, cx: &Context<'_>, out: &mut Findings) {
-        out.extend(crate::model::load::validate_compose(cx.stack));
+        if let Some(tree) = &cx.stack.compose_tree {
+            out.extend(crate::load::compose::validate_compose(tree));
+        }
     }
 }

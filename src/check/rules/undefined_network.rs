@@ -34,9 +34,19 @@ impl Rule for UndefinedNetwork {
             .iter()
             .flat_map(|p| p.networks.iter().map(|n| n.name.as_str()))
             .collect();
+        // compose adds the `default` network when a service without `network_mode` uses it,
+        // explicitly or by naming no network (compose-go `normalizeNetworks`).
+        let default_used = cx.stack.outer.iter().any(|p| {
+            p.services.iter().chain(&p.disabled).any(|s| {
+                s.network_mode.is_none()
+                    && (s.networks.is_empty() || s.networks.iter().any(|n| n.value == "default"))
+            })
+        });
         for service in cx.stack.services() {
             for net in &service.networks {
-                if net.value != "default" && !outer_names.contains(&net.value.as_str()) {
+                let defined = outer_names.contains(&net.value.as_str())
+                    || (net.value == "default" && default_used);
+                if !defined {
                     out.add(
                         &Self::META,
                         net.span,

@@ -32,7 +32,14 @@ impl Rule for UndefinedSecret {
             let declared: HashSet<&str> = project.secrets.iter().map(|s| s.name.as_str()).collect();
             for service in &project.services {
                 for secret in &service.secrets {
-                    if !declared.contains(secret.value.as_str()) {
+                    if secret.value.is_empty() {
+                        out.add(
+                            &Self::META,
+                            secret.span,
+                            format!("a secret of `{}` names no `source`", service.name),
+                        )
+                        .help("write `source: NAME` naming a top-level secret");
+                    } else if !declared.contains(secret.value.as_str()) {
                         out.add(&Self::META, secret.span, format!("secret `{}` used by `{}` is not declared", secret.value, service.name))
                             .help(format!("declare it under the top-level `secrets:` (`{}: {{file: ./secrets/{}}}`)", secret.value, secret.value));
                     }

@@ -5,55 +5,11 @@
 //! A variable with no value and no default leaves the value *unknown*: the caller marks the
 //! scalar unresolved so no other rule judges its placeholder text.
 
-use std::collections::HashMap;
+use super::env::Env;
 
-/// Variables visible to interpolation: the process environment over `.env` / `--env-file`.
-#[derive(Clone, Debug, Default)]
-pub struct Env {
-    vars: HashMap<String, String>,
-}
-
-impl Env {
-    pub fn new(vars: HashMap<String, String>) -> Self {
-        Self { vars }
-    }
-
-    pub fn get(&self, name: &str) -> Option<&str> {
-        self.vars.get(name).map(String::as_str)
-    }
-
-    /// `.env` file lines (`KEY=VALUE`, `export KEY=VALUE`, `# comments`, quoted values)
-    /// added where the process environment does not already set the key.
-    pub fn add_dotenv(&mut self, text: &str) {
-        for line in text.lines() {
-            let line = line.trim();
-            if line.is_empty() || line.starts_with('#') {
-                continue;
-            }
-            let line = line.strip_prefix("export ").unwrap_or(line);
-            let Some((key, value)) = line.split_once('=') else {
-                continue;
-            };
-            let value = value.trim();
-            let value = if let Some(inner) = value
-                .strip_prefix('"')
-                .and_then(|v| v.strip_suffix('"'))
-                .or_else(|| value.strip_prefix('\'').and_then(|v| v.strip_suffix('\'')))
-            {
-                inner.to_string()
-            } else {
-                // An unquoted value ends at ` #`.
-                value
-                    .split(" #")
-                    .next()
-                    .unwrap_or("")
-                    .trim_end()
-                    .to_string()
-            };
-            self.vars.entry(key.trim().to_string()).or_insert(value);
-        }
-    }
-}
+/// How deeply `${VAR:-${OTHER:-…}}` may nest; deeper input is refused with a message rather
+/// than recursing without bound.
+pub const MAX_NESTING: usize = 32;
 
 /// A variable that had no value.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -80,7 +36,7 @@ pub fn interpolate(input: &str, env: &Env) -> Result<Interpolated, String> {
     };
     let chars: Vec<char> = input.chars().collect();
     let mut i = 0;
-    expand(&chars, &mut i, env, &mut out, false)?;
+    expand(&chars, &mut i, env, &mut out, 0)?;
     Ok(out)
 }
 
@@ -92,15 +48,16 @@ fn is_name_char(c: char) -> bool {
     c.is_ascii_alphanumeric() || c == '_'
 }
 
-/// Expands from `chars[*i]` until the end, or (when `nested`) until the `}` that closes the
-/// enclosing expression, which is left unconsumed.
+/// Expands from `chars[*i]` until the end, or (when `depth > 0`) until the `}` that closes
+/// the enclosing expression, which is left unconsumed.
 fn expand(
     chars: &[char],
     i: &mut usize,
     env: &Env,
     out: &mut Interpolated,
-    nested: bool,
+    depth: usize,
 ) -> Result<(), String> {
+    let nested = depth > 0;
     while *i < chars.len() {
         let c = chars[*i];
         if nested && c == '}' {
@@ -118,7 +75,7 @@ fn expand(
             }
             Some('{') => {
                 *i += 2;
-                braced(chars, i, env, out)?;
+                braced(chars, i, env, out, depth)?;
             }
             Some(&n) if is_name_start(n) => {
                 *i += 1;
@@ -153,7 +110,18 @@ fn lookup(name: &str, env: &Env, out: &mut Interpolated, required: Option<String
 }
 
 /// Handles `${...}` after the `${`.
-fn braced(chars: &[char], i: &mut usize, env: &Env, out: &mut Interpolated) -> Result<(), String> {
+fn braced(
+    chars: &[char],
+    i: &mut usize,
+    env: &Env,
+    out: &mut Interpolated,
+    depth: usize,
+) -> Result<(), String> {
+    if depth >= MAX_NESTING {
+        return Err(format!(
+            "`${{...}}` nested more than {MAX_NESTING} levels deep"
+        ));
+    }
     let start = *i;
     while *i < chars.len() && is_name_char(chars[*i]) {
         *i += 1;
@@ -192,7 +160,7 @@ fn braced(chars: &[char], i: &mut usize, env: &Env, out: &mut Interpolated) -> R
         missing: Vec::new(),
         references: 0,
     };
-    expand(chars, i, env, &mut operand, true)?;
+    expand(chars, i, env, &mut operand, depth + 1)?;
     *i += 1; // the closing `}`
     out.references += 1 + operand.references;
     let value = env.get(&name);
@@ -236,6 +204,7 @@ fn braced(chars: &[char], i: &mut usize, env: &Env, out: &mut Interpolated) -> R
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::collections::HashMap;
 
     fn env() -> Env {
         let mut vars = HashMap::new();
@@ -276,12 +245,18 @@ mod tests {
     }
 
     #[test]
-    fn dotenv() {
-        let mut e = env();
-        e.add_dotenv("# c\nexport A=1\nB=\"two words\"\nC=x # note\nPORT=1\n");
-        assert_eq!(e.get("A"), Some("1"));
-        assert_eq!(e.get("B"), Some("two words"));
-        assert_eq!(e.get("C"), Some("x"));
-        assert_eq!(e.get("PORT"), Some("8080"), "the process environment wins");
+    fn deep_nesting_is_refused_not_recursed() {
+        let deep = format!("{}x{}", "${A:-".repeat(30_000), "}".repeat(30_000));
+        let err = interpolate(&deep, &env()).err().unwrap_or_default();
+        assert!(err.contains("nested more than"), "{err}");
+        let unclosed = "${A:-".repeat(30_000);
+        assert!(interpolate(&unclosed, &env()).is_err());
+        let alt = "${A:+".repeat(30_000);
+        assert!(interpolate(&alt, &env()).is_err());
+        let ok = format!("{}x{}", "${NOPE:-".repeat(10), "}".repeat(10));
+        assert_eq!(
+            interpolate(&ok, &env()).map(|r| r.text),
+            Ok("x".to_string())
+        );
     }
 }
