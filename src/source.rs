@@ -178,6 +178,11 @@ impl SourceDb {
         &self.files[id.0 as usize]
     }
 
+    /// The text of a file, shared (no copy).
+    pub fn shared_text(&self, id: SourceId) -> Arc<str> {
+        Arc::clone(&self.get(id).text)
+    }
+
     pub fn name(&self, id: SourceId) -> &str {
         self.get(id).name()
     }

@@ -94,7 +94,7 @@ impl<'a> Ctx<'a> {
             crate::alloc::use_bulk_allocator();
         }
         let id = self.db.add(path.display().to_string(), text);
-        let text = self.db.get(id).text().to_string();
+        let text = self.db.shared_text(id);
         let parsed = yaml::parse(id, &text, yaml::Limits::default());
         super::report_parse_errors(&parsed.errors, &mut self.findings);
         self.files.push(id);
@@ -134,7 +134,7 @@ impl<'a> Ctx<'a> {
     /// `include` paths start; `chain` the files including this project (cycle detection).
     pub fn load_project(
         &mut self,
-        files: &[ComposeInput],
+        files: &mut [ComposeInput],
         env: &Env,
         working_dir: &Path,
         chain: &[PathBuf],
@@ -143,9 +143,9 @@ impl<'a> Ctx<'a> {
         let mut out = LoadedProject::default();
         // Every document of every file, in order; the last one's merged tree is the result.
         let mut documents: Vec<(PathBuf, Node)> = Vec::new();
-        for file in files {
+        for file in files.iter_mut() {
             let written = file.path.display().to_string();
-            let Some((_, docs)) = self.parse_file(&file.path, file.text.clone(), None, &written)
+            let Some((_, docs)) = self.parse_file(&file.path, file.text.take(), None, &written)
             else {
                 continue;
             };

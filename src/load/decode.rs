@@ -14,7 +14,7 @@ use crate::model::units;
 use crate::yaml::{Node, Resolved, Value};
 
 use super::interpolate::{to_bool, to_float, to_int};
-use super::tree::{self, Path, Step};
+use super::tree::{self, Path, Step, Trie};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Kind {
@@ -43,7 +43,7 @@ enum Kind {
 const S: &str = "services";
 
 /// Paths of compose-go's typed fields (types/types.go, v2.9).
-const TABLE: &[(&[&str], Kind)] = &[
+static TABLE: &[(&[&str], Kind)] = &[
     (&[S, "*", "attach"], Kind::Bool),
     (&[S, "*", "init"], Kind::Bool),
     (&[S, "*", "oom_kill_disable"], Kind::Bool),
@@ -219,64 +219,90 @@ const TABLE: &[(&[&str], Kind)] = &[
     (&["networks", "*", "enable_ipv6"], Kind::Bool),
 ];
 
+fn trie() -> &'static Trie<Kind> {
+    static TRIE: std::sync::OnceLock<Trie<Kind>> = std::sync::OnceLock::new();
+    TRIE.get_or_init(|| Trie::new(TABLE))
+}
+
 /// Reports every value of `root` that compose cannot decode.
 pub fn check(root: &Node, out: &mut Vec<Diagnostic>) {
     let mut path = Path::new();
-    walk(root, &mut path, out);
+    walk(root, Trie::<Kind>::ROOT, &mut path, out);
+    x_networks(root, out);
 }
 
-fn walk<'a>(node: &'a Node, path: &mut Path<'a>, out: &mut Vec<Diagnostic>) {
-    if let Some(&kind) = tree::lookup(path.steps(), TABLE) {
+/// Visits only where a typed field can be (the trie of [`TABLE`]).
+fn walk<'a>(node: &'a Node, at: usize, path: &mut Path<'a>, out: &mut Vec<Diagnostic>) {
+    let trie = trie();
+    if let Some(kind) = trie.value(at) {
         if let Err((code, message)) = decode(kind, node) {
-            let at = path.display();
+            let shown = path.display();
             let span = AT.with(|a| a.take()).unwrap_or(node.span);
             out.push(Diagnostic::error(
                 code,
-                format!("`{at}`: {message}"),
+                format!("`{shown}`: {message}"),
                 Some(span),
             ));
             return;
         }
     }
-    // Typed fields sit at most seven levels deep; extension fields are not decoded.
-    if path.len() > 7 {
+    if !trie.has_children(at) {
         return;
     }
     match &node.value {
         Value::Scalar(_) => {}
         Value::Seq(items) => {
-            if path.len() == 3 && path.matches(&[S, "*", "networks"]) {
+            let Some(next) = trie.item(at) else { return };
+            for item in items {
+                path.push(Step::Item);
+                walk(item, next, path, out);
+                path.pop();
+            }
+        }
+        Value::Map(entries) => {
+            // Service and network names are the user's; elsewhere `x-` keys are extensions.
+            let names = path.len() == 1;
+            for e in entries {
+                let Some(key) = e.key_text() else { continue };
+                if key.starts_with("x-") && !names {
+                    continue;
+                }
+                let Some(next) = trie.key(at, key) else {
+                    continue;
+                };
+                path.push(Step::Key(key));
+                walk(&e.value, next, path, out);
+                path.pop();
+            }
+        }
+    }
+}
+
+/// The `x-` network names of every service (see [`x_network`]).
+fn x_networks(root: &Node, out: &mut Vec<Diagnostic>) {
+    let Some(services) = root.get(S).and_then(Node::as_map) else {
+        return;
+    };
+    for s in services {
+        let Some(networks) = s.value.get("networks") else {
+            continue;
+        };
+        match &networks.value {
+            Value::Seq(items) => {
                 for item in items {
                     if let Some(name) = tree::string(item).filter(|n| n.starts_with("x-")) {
                         out.push(x_network(name, item.span));
                     }
                 }
             }
-            for item in items {
-                path.push(Step::Item);
-                walk(item, path, out);
-                path.pop();
-            }
-        }
-        Value::Map(entries) => {
-            let networks = path.len() == 3 && path.matches(&[S, "*", "networks"]);
-            // Service and network names are the user's, not extensions.
-            let names = path.len() == 1;
-            for e in entries {
-                let Some(key) = e.key_text() else { continue };
-                if key.starts_with("x-") && !names {
-                    if networks {
+            Value::Map(entries) => {
+                for e in entries {
+                    if let Some(key) = e.key_text().filter(|k| k.starts_with("x-")) {
                         out.push(x_network(key, e.key.span));
                     }
-                    continue;
                 }
-                if path.is_empty() && !matches!(key, "services" | "networks") {
-                    continue;
-                }
-                path.push(Step::Key(key));
-                walk(&e.value, path, out);
-                path.pop();
             }
+            Value::Scalar(_) => {}
         }
     }
 }

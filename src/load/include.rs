@@ -176,7 +176,8 @@ pub fn apply(ctx: &mut Ctx<'_>, doc: &mut Node, working_dir: &Path, env: &Env, c
                 text: None,
             })
             .collect();
-        let loaded = ctx.load_project(&inputs, &inc_env, &project_dir, chain, false);
+        let mut inputs = inputs;
+        let loaded = ctx.load_project(&mut inputs, &inc_env, &project_dir, chain, false);
         if let Some(root) = loaded.root {
             import(ctx, doc, root, &written, span);
         }

@@ -15,7 +15,7 @@ use crate::yaml::{Node, Resolved, Style, Value, is_timestamp};
 
 use super::env::Env;
 use super::interp;
-use super::tree::{Path, Step, lookup};
+use super::tree::{Path, Step, Trie};
 
 /// What compose casts an interpolated string to.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -30,7 +30,7 @@ pub enum Cast {
 }
 
 /// compose-go's `interpolateTypeCastMapping` (loader/interpolate.go, v2.9).
-pub const CASTS: &[(&[&str], Cast)] = &[
+pub static CASTS: &[(&[&str], Cast)] = &[
     (&["services", "*", "cpu_count"], Cast::Int),
     (&["services", "*", "cpu_percent"], Cast::Float),
     (&["services", "*", "cpu_period"], Cast::Int),
@@ -213,18 +213,27 @@ fn finding(code: &'static str, severity: Severity, message: String, node: &Node)
 /// Interpolates `doc` in place with `env`, casting where compose casts. Findings go to `out`.
 pub fn document(doc: &mut Node, env: &Env, out: &mut Vec<Diagnostic>) {
     let mut path = Path::new();
-    walk(doc, env, &mut path, false, out);
+    walk(doc, env, &mut path, (false, Some(Trie::<Cast>::ROOT)), out);
 }
 
+fn casts() -> &'static Trie<Cast> {
+    static TRIE: std::sync::OnceLock<Trie<Cast>> = std::sync::OnceLock::new();
+    TRIE.get_or_init(|| Trie::new(CASTS))
+}
+
+/// `at`: whether the node is under an extension (`x-…`), and where it is in the trie of
+/// [`CASTS`] (`None` once no cast can apply below).
 fn walk<'a>(
     node: &'a mut Node,
     env: &Env,
     path: &mut Path<'a>,
-    extension: bool,
+    at: (bool, Option<usize>),
     out: &mut Vec<Diagnostic>,
 ) {
+    let (extension, trie_at) = at;
     if matches!(node.value, Value::Scalar(_)) {
-        scalar(node, env, path, extension, out);
+        let cast = trie_at.and_then(|t| casts().value(t));
+        scalar(node, env, path, extension, cast, out);
         return;
     }
     match &mut node.value {
@@ -232,7 +241,8 @@ fn walk<'a>(
         Value::Seq(items) => {
             for item in items.iter_mut() {
                 path.push(Step::Item);
-                walk(item, env, path, extension, out);
+                let next = trie_at.and_then(|t| casts().item(t));
+                walk(item, env, path, (extension, next), out);
                 path.pop();
             }
         }
@@ -244,7 +254,14 @@ fn walk<'a>(
                     continue;
                 };
                 path.push(Step::Key(text));
-                walk(value, env, path, extension || text.starts_with("x-"), out);
+                let next = trie_at.and_then(|t| casts().key(t, text));
+                walk(
+                    value,
+                    env,
+                    path,
+                    (extension || text.starts_with("x-"), next),
+                    out,
+                );
                 path.pop();
             }
         }
@@ -281,7 +298,14 @@ fn non_string_key(shown: String, key: &Node, path: &Path<'_>) -> Diagnostic {
     .with_help("quote it (`\"1\": …`); compose requires every mapping key to be a string")
 }
 
-fn scalar(node: &mut Node, env: &Env, path: &Path<'_>, extension: bool, out: &mut Vec<Diagnostic>) {
+fn scalar(
+    node: &mut Node,
+    env: &Env,
+    path: &Path<'_>,
+    extension: bool,
+    cast_to: Option<Cast>,
+    out: &mut Vec<Diagnostic>,
+) {
     let Value::Scalar(s) = &mut node.value else {
         return;
     };
@@ -351,7 +375,7 @@ fn scalar(node: &mut Node, env: &Env, path: &Path<'_>, extension: bool, out: &mu
             }
         }
     }
-    let Some(&to) = lookup(path.steps(), CASTS) else {
+    let Some(to) = cast_to else {
         return;
     };
     let Value::Scalar(s) = &mut node.value else {

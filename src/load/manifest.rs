@@ -13,7 +13,7 @@ use super::discover::ManifestFile;
 
 /// Parses, validates and types every manifest file into `stack.inner`.
 pub fn load_all(
-    files: &[ManifestFile],
+    files: Vec<ManifestFile>,
     db: &mut SourceDb,
     stack: &mut Stack,
     findings: &mut Vec<Diagnostic>,
@@ -23,8 +23,9 @@ pub fn load_all(
         if file.text.len() >= crate::alloc::BULK_THRESHOLD {
             crate::alloc::use_bulk_allocator();
         }
-        let id = db.add(file.name.clone(), file.text.clone());
-        let parsed = yaml::parse(id, &file.text, yaml::Limits::default());
+        let id = db.add(file.name, file.text);
+        let text = db.shared_text(id);
+        let parsed = yaml::parse(id, &text, yaml::Limits::default());
         super::report_parse_errors(&parsed.errors, findings);
         for doc in parsed.documents {
             if doc.is_null() {

@@ -33,7 +33,7 @@ enum Rule {
 
 /// compose-go `override/merge.go` `mergeSpecials`; `ulimits.*` replaces (its merger merges
 /// the override with itself).
-const SPECIALS: &[(&[&str], Rule)] = &[
+static SPECIALS: &[(&[&str], Rule)] = &[
     (&["networks", "*", "labels"], Rule::ToSequence),
     (&["volumes", "*", "labels"], Rule::ToSequence),
     (&["services", "*", "annotations"], Rule::ToSequence),
@@ -318,9 +318,21 @@ fn special(rule: Rule, base: Node, over: Node, path: &mut Vec<String>) -> Node {
 /// `doc`; both kinds are removed from the tree they will be merged onto.
 pub fn take_resets(doc: &mut Node) -> Vec<Vec<String>> {
     let mut out = Vec::new();
+    if !has_reset_tag(doc) {
+        return out;
+    }
     let mut path = Vec::new();
     collect_resets(doc, &mut path, &mut out);
     out
+}
+
+fn has_reset_tag(node: &Node) -> bool {
+    matches!(node.tag(), Some("!reset" | "!override"))
+        || match &node.value {
+            Value::Map(entries) => entries.iter().any(|e| has_reset_tag(&e.value)),
+            Value::Seq(items) => items.iter().any(has_reset_tag),
+            Value::Scalar(_) => false,
+        }
 }
 
 fn tag_of(node: &Node) -> Option<&str> {
@@ -387,7 +399,7 @@ enum Key {
     EnvFile,
 }
 
-const UNIQUE: &[(&[&str], Key)] = &[
+static UNIQUE: &[(&[&str], Key)] = &[
     (&["networks", "*", "labels"], Key::Pair),
     (&["networks", "*", "ipam", "options"], Key::Pair),
     (&["services", "*", "annotations"], Key::Pair),
@@ -505,38 +517,44 @@ fn key_of(kind: Key, node: &Node) -> Option<String> {
 /// Applies compose's unicity rules to every service of `root`, reporting each item that a
 /// later one replaced.
 pub fn enforce_unicity(root: &mut Node, out: &mut Vec<Diagnostic>) {
-    let mut path: Vec<String> = Vec::new();
-    unicity(root, &mut path, out);
+    static TRIE: std::sync::OnceLock<tree::Trie<Key>> = std::sync::OnceLock::new();
+    let trie = TRIE.get_or_init(|| tree::Trie::new(UNIQUE));
+    let mut path: Vec<&str> = Vec::new();
+    unicity(root, trie, tree::Trie::<Key>::ROOT, &mut path, out);
 }
 
-fn unicity(node: &mut Node, path: &mut Vec<String>, out: &mut Vec<Diagnostic>) {
-    // Only the levels where a unique sequence can sit are visited.
-    let depth = path.len();
-    if depth > 5 {
-        return;
-    }
+/// Visits only where a unique sequence can sit (the trie of [`UNIQUE`]).
+fn unicity<'a>(
+    node: &'a mut Node,
+    trie: &tree::Trie<Key>,
+    at: usize,
+    path: &mut Vec<&'a str>,
+    out: &mut Vec<Diagnostic>,
+) {
     match &mut node.value {
         Value::Map(entries) => {
             for e in entries.iter_mut() {
-                let Some(k) = e.key_text().map(str::to_string) else {
+                let Entry { key, value } = e;
+                let key: &'a Node = key;
+                let Some(k) = key.as_scalar().map(|s| s.text.as_str()) else {
                     continue;
                 };
-                if depth == 0 && !matches!(k.as_str(), "services" | "networks") {
+                let Some(next) = trie.key(at, k) else {
                     continue;
-                }
+                };
                 path.push(k);
-                unicity(&mut e.value, path, out);
+                unicity(value, trie, next, path, out);
                 path.pop();
             }
         }
         Value::Seq(items) => {
-            let steps: Vec<Step<'_>> = path.iter().map(|s| Step::Key(s.as_str())).collect();
-            let Some(&kind) = tree::lookup(&steps, UNIQUE) else {
+            let Some(kind) = trie.value(at) else {
                 return;
             };
             if items.len() < 2 {
                 return;
             }
+            let shown = path.join(".");
             let mut seen: HashMap<String, usize> = HashMap::new();
             let mut kept: Vec<Node> = Vec::with_capacity(items.len());
             for item in std::mem::take(items) {
@@ -547,8 +565,7 @@ fn unicity(node: &mut Node, path: &mut Vec<String>, out: &mut Vec<Diagnostic>) {
                             let mut d = Diagnostic::error(
                                 "overridden-entry",
                                 format!(
-                                    "compose keeps only the last of the entries for `{key}` in `{}`",
-                                    tree::display(&steps)
+                                    "compose keeps only the last of the entries for `{key}` in `{shown}`"
                                 ),
                                 Some(kept[j].span),
                             )

@@ -228,7 +228,7 @@ pub fn load(
     memory: &[MemoryFile],
     db: &mut SourceDb,
 ) -> Result<(Stack, Vec<Diagnostic>), LoadError> {
-    let found = discover::find(inputs, memory)?;
+    let mut found = discover::find(inputs, memory)?;
     let mut findings = Vec::new();
     let env = environment(inputs, found.project_dir.as_deref(), db, &mut findings)?;
     let mut stack = Stack::default();
@@ -243,7 +243,7 @@ pub fn load(
             .project_dir
             .clone()
             .unwrap_or_else(|| PathBuf::from("."));
-        let loaded = ctx.load_project(&found.compose, &env, &working_dir, &[], true);
+        let loaded = ctx.load_project(&mut found.compose, &env, &working_dir, &[], true);
         let profiles = profiles::active(&inputs.compose_profiles, &env);
         if let Some(root) = &loaded.root {
             decode::check(root, &mut ctx.findings);
@@ -283,7 +283,12 @@ pub fn load(
             kind: FileKind::Compose,
         });
     }
-    manifest::load_all(&found.manifests, db, &mut stack, &mut findings)?;
+    manifest::load_all(
+        std::mem::take(&mut found.manifests),
+        db,
+        &mut stack,
+        &mut findings,
+    )?;
     Ok((stack, findings))
 }
 

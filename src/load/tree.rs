@@ -87,6 +87,96 @@ pub fn lookup<'t, T>(steps: &[Step<'_>], table: &'t [(&[&str], T)]) -> Option<&'
         .map(|(_, v)| v)
 }
 
+/// A table of path patterns as a trie, so that a walk visits only the parts of a tree where a
+/// pattern can match and finds the pattern's value without comparing paths: the cost of a
+/// stage is then proportional to the fields it is about, not to the size of the file.
+pub struct Trie<T> {
+    nodes: Vec<TrieNode<T>>,
+}
+
+struct TrieNode<T> {
+    keys: Vec<(&'static str, usize)>,
+    any_key: Option<usize>,
+    item: Option<usize>,
+    value: Option<T>,
+}
+
+impl<T> TrieNode<T> {
+    fn new() -> Self {
+        Self {
+            keys: Vec::new(),
+            any_key: None,
+            item: None,
+            value: None,
+        }
+    }
+}
+
+impl<T: Copy> Trie<T> {
+    /// The trie of `table`. Where a level has both literal keys and `*`, a key that matches a
+    /// literal follows the literal only.
+    pub fn new(table: &[(&'static [&'static str], T)]) -> Self {
+        let mut nodes = vec![TrieNode::new()];
+        for (pattern, value) in table {
+            let mut at = 0;
+            for step in pattern.iter() {
+                let next = match *step {
+                    "*" => nodes[at].any_key,
+                    "[]" => nodes[at].item,
+                    key => nodes[at]
+                        .keys
+                        .iter()
+                        .find(|(k, _)| *k == key)
+                        .map(|(_, i)| *i),
+                };
+                at = match next {
+                    Some(i) => i,
+                    None => {
+                        nodes.push(TrieNode::new());
+                        let i = nodes.len() - 1;
+                        match *step {
+                            "*" => nodes[at].any_key = Some(i),
+                            "[]" => nodes[at].item = Some(i),
+                            key => nodes[at].keys.push((key, i)),
+                        }
+                        i
+                    }
+                };
+            }
+            nodes[at].value.get_or_insert(*value);
+        }
+        Self { nodes }
+    }
+
+    pub const ROOT: usize = 0;
+
+    /// The node reached from `at` by the mapping key `key`.
+    pub fn key(&self, at: usize, key: &str) -> Option<usize> {
+        let n = &self.nodes[at];
+        n.keys
+            .iter()
+            .find(|(k, _)| *k == key)
+            .map(|(_, i)| *i)
+            .or(n.any_key)
+    }
+
+    /// The node reached from `at` by a sequence item.
+    pub fn item(&self, at: usize) -> Option<usize> {
+        self.nodes[at].item
+    }
+
+    /// The value of the pattern that ends at `at`.
+    pub fn value(&self, at: usize) -> Option<T> {
+        self.nodes[at].value
+    }
+
+    /// Whether any pattern continues below `at`.
+    pub fn has_children(&self, at: usize) -> bool {
+        let n = &self.nodes[at];
+        !n.keys.is_empty() || n.any_key.is_some() || n.item.is_some()
+    }
+}
+
 /// The entry of a mapping node under `key`, mutably.
 pub fn entry_mut<'n>(node: &'n mut Node, key: &str) -> Option<&'n mut Entry> {
     match &mut node.value {
@@ -130,6 +220,29 @@ pub fn string(node: &Node) -> Option<&str> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn trie() {
+        static TABLE: &[(&[&str], u8)] = &[
+            (&["services", "*", "ports", "[]"], 1),
+            (&["services", "*", "ports", "[]", "target"], 2),
+            (&["networks", "*", "internal"], 3),
+        ];
+        let t = Trie::new(TABLE);
+        let s = t
+            .key(Trie::<u8>::ROOT, "services")
+            .and_then(|n| t.key(n, "web"));
+        let ports = s.and_then(|n| t.key(n, "ports")).and_then(|n| t.item(n));
+        assert_eq!(ports.and_then(|n| t.value(n)), Some(1));
+        assert_eq!(
+            ports
+                .and_then(|n| t.key(n, "target"))
+                .and_then(|n| t.value(n)),
+            Some(2)
+        );
+        assert!(s.and_then(|n| t.key(n, "image")).is_none());
+        assert!(t.key(Trie::<u8>::ROOT, "volumes").is_none());
+    }
 
     #[test]
     fn patterns() {
