@@ -1,6 +1,7 @@
 //! `dindctl check`, `dindctl rules`, `dindctl explain`.
 
 use std::io::IsTerminal as _;
+use std::path::{Path, PathBuf};
 
 use super::{CheckArgs, Outcome, out, out_line, print_diagnostics};
 use crate::check::{self, Config};
@@ -27,7 +28,7 @@ pub fn run(args: &CheckArgs) -> Outcome {
     let mut memory = Vec::new();
     if args.source.from_profile() {
         match render_profile(
-            &args.source.profile,
+            args.source.profile_name(),
             args.source.templates.as_deref(),
             &mut db,
         ) {
@@ -41,17 +42,44 @@ pub fn run(args: &CheckArgs) -> Outcome {
             }
         }
     }
-    let (stack, loaded) = match load::load(&inputs, &memory, &mut db) {
-        Ok(result) => result,
-        Err(err) => {
-            eprintln!("error: {err}");
-            return Outcome::Failed;
+    let stacks: Vec<load::Inputs> = if args.changed {
+        let dirs = stacks_of_changed(&args.source.paths);
+        if dirs.is_empty() {
+            eprintln!("no stack among the changed files: nothing to check");
+            return Outcome::Clean;
         }
+        dirs.into_iter()
+            .map(|d| load::Inputs {
+                paths: vec![d],
+                ..inputs.clone()
+            })
+            .collect()
+    } else {
+        vec![inputs]
     };
-    let mut findings = check::run(&stack, loaded, &db, &config);
-    if let Some(tree) = &profile_tree {
-        point_back_at_profile(&mut findings, tree, &db, &stack);
+    let mut findings = Vec::new();
+    let mut file_count = 0;
+    for inputs in &stacks {
+        let (stack, loaded) = match load::load(inputs, &memory, &mut db) {
+            Ok(result) => result,
+            Err(err) => {
+                eprintln!("error: {err}");
+                if matches!(err, load::LoadError::NothingFound { .. }) {
+                    eprintln!("  = help: name the files (`dindctl check deploy/`), or render a profile (`dindctl check --profile default`)");
+                }
+                return Outcome::Failed;
+            }
+        };
+        let mut found = check::run(&stack, loaded, &db, &config);
+        if let Some(tree) = &profile_tree {
+            point_back_at_profile(&mut found, tree, &db, &stack);
+        }
+        file_count += stack.files.len();
+        findings.extend(found);
+        // The process ends soon: freeing a large stack node by node only costs time.
+        std::mem::forget(stack);
     }
+    check::sort(&mut findings, &db);
     let style = if args.format == Format::Human
         && std::io::stdout().is_terminal()
         && std::env::var_os("NO_COLOR").is_none()
@@ -60,23 +88,54 @@ pub fn run(args: &CheckArgs) -> Outcome {
     } else {
         Style::Plain
     };
-    out(&report::render(
-        args.format,
-        &findings,
-        &db,
-        stack.files.len(),
-        style,
-    ));
+    out(&report::render(args.format, &findings, &db, file_count, style));
     let fail = args.fail_on.severity();
     let outcome = if findings.iter().any(|d| d.severity >= fail) {
         Outcome::Findings
     } else {
         Outcome::Clean
     };
-    // The process ends here: freeing a large stack node by node only costs time.
-    std::mem::forget(stack);
     std::mem::forget(db);
     outcome
+}
+
+/// The stack directories of changed files: for each file, the nearest directory at or above
+/// it that holds a compose file (one of compose's names, or a YAML file with a top-level
+/// `services:`); a manifest in `mcp-manifests/` or `mcp/` belongs to the directory above.
+fn stacks_of_changed(files: &[PathBuf]) -> Vec<PathBuf> {
+    let holds_compose = |dir: &Path| -> bool {
+        load::discover::COMPOSE_NAMES.iter().any(|n| dir.join(n).is_file())
+            || std::fs::read_dir(dir)
+                .map(|rd| {
+                    rd.flatten().any(|e| {
+                        let p = e.path();
+                        p.extension().is_some_and(|x| x == "yml" || x == "yaml")
+                            && load::read::text(&p).is_ok_and(|t| load::discover::looks_like_compose(&t))
+                    })
+                })
+                .unwrap_or(false)
+    };
+    let mut out: Vec<PathBuf> = Vec::new();
+    for file in files {
+        let mut dir = file.parent().map(Path::to_path_buf).unwrap_or_default();
+        loop {
+            let shown = if dir.as_os_str().is_empty() {
+                PathBuf::from(".")
+            } else {
+                dir.clone()
+            };
+            if holds_compose(&shown) {
+                if !out.contains(&shown) {
+                    out.push(shown);
+                }
+                break;
+            }
+            if !dir.pop() {
+                break;
+            }
+        }
+    }
+    out
 }
 
 /// The configuration: `explicit`, else `dindctl.toml` here or in a parent directory, else the

@@ -23,7 +23,7 @@ pub struct StackArgs {
     pub source: super::SourceArgs,
     /// The project every object is labelled with (default: the profile's `project`, the
     /// compose file's `name:`, or the directory's name).
-    #[arg(long, value_name = "NAME")]
+    #[arg(long, short = 'p', value_name = "NAME")]
     pub project_name: Option<String>,
 }
 
@@ -150,7 +150,7 @@ fn load_stack(args: &StackArgs) -> Result<Loaded, Outcome> {
     let (mut endpoint_host, mut endpoint_certs) = (None, None);
     if args.source.from_profile() {
         match super::check::render_profile(
-            &args.source.profile,
+            args.source.profile_name(),
             args.source.templates.as_deref(),
             &mut db,
         ) {

@@ -53,19 +53,26 @@ pub enum Command {
     Down(engine::DownArgs),
 }
 
-/// Which stack: files and directories, or a profile rendered in memory.
+/// Which stack: files and directories, the current directory's stack, or a profile rendered
+/// in memory.
 #[derive(Debug, Clone, clap::Args)]
 pub struct SourceArgs {
-    /// Compose files, mcp/v1 manifests, or directories (searched for `compose.y*ml`,
-    /// `docker-compose*.y*ml`, and manifests, also in `mcp-manifests/` and `mcp/`). All of them
-    /// form one stack. Without paths, the selected profile is rendered in memory.
+    /// Compose files, mcp/v1 manifests, or directories (searched for compose's file names,
+    /// else YAML files with `services:`, and for manifests, also in `mcp-manifests/` and
+    /// `mcp/`). All of them form one stack. Without paths: the stack of the current directory,
+    /// found as `docker compose` finds its files (`COMPOSE_FILE`, or `compose.yaml` and the
+    /// other standard names here or in a directory above), or `--profile`.
     pub paths: Vec<PathBuf>,
     /// A compose file to merge, in order, as `docker compose -f` does (repeatable).
     #[arg(short = 'f', long = "file", value_name = "FILE")]
     pub files: Vec<PathBuf>,
-    /// Profile to render when no path is given.
-    #[arg(long, short = 'p', default_value = "default")]
-    pub profile: String,
+    /// Render this profile in memory and use it instead of files: a built-in name (default,
+    /// dev, ci, prod), `profiles/NAME.yaml` here, or a path.
+    #[arg(long, conflicts_with_all = ["paths", "files"])]
+    pub profile: Option<String>,
+    /// Compose profiles to activate (repeatable; default: `COMPOSE_PROFILES`).
+    #[arg(long = "compose-profile", value_name = "NAME")]
+    pub compose_profiles: Vec<String>,
     /// Templates overriding the built-in ones (with --profile).
     #[arg(long)]
     pub templates: Option<PathBuf>,
@@ -75,9 +82,14 @@ pub struct SourceArgs {
 }
 
 impl SourceArgs {
-    /// No file or directory was named: the profile is rendered in memory.
+    /// A profile is rendered in memory.
     pub fn from_profile(&self) -> bool {
-        self.files.is_empty() && self.paths.is_empty()
+        self.profile.is_some()
+    }
+
+    /// The profile to render (`default` unless named).
+    pub fn profile_name(&self) -> &str {
+        self.profile.as_deref().unwrap_or("default")
     }
 
     pub fn inputs(&self) -> crate::load::Inputs {
@@ -85,6 +97,8 @@ impl SourceArgs {
             compose_files: self.files.clone(),
             paths: self.paths.clone(),
             env_file: self.env_file.clone(),
+            compose_profiles: self.compose_profiles.clone(),
+            current_directory: !self.from_profile() && self.files.is_empty() && self.paths.is_empty(),
             ..crate::load::Inputs::default()
         }
     }
@@ -103,6 +117,11 @@ pub struct CheckArgs {
     /// Configuration file (default: `dindctl.toml` here or in a parent directory).
     #[arg(long)]
     pub config: Option<PathBuf>,
+    /// The paths are changed files (as pre-commit passes them): check every stack one of them
+    /// belongs to — the nearest directory at or above it that holds a compose file — each on
+    /// its own.
+    #[arg(long, conflicts_with_all = ["profile", "files"])]
+    pub changed: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -129,7 +148,7 @@ pub const DEFAULT_OUT: &str = "build/dindctl";
 pub struct RenderArgs {
     /// Profile: a built-in name (default, dev, ci, prod), `profiles/NAME.yaml` under the
     /// current directory, or a path to a profile file.
-    #[arg(long, short = 'p', default_value = "default")]
+    #[arg(long, default_value = "default")]
     pub profile: String,
     /// Output directory.
     #[arg(long, short = 'o', default_value = DEFAULT_OUT)]

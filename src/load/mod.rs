@@ -44,8 +44,8 @@ pub enum LoadError {
     Read(#[from] read::ReadError),
     #[error("`{path}` holds no compose file and no mcp/v1 manifest")]
     Empty { path: PathBuf },
-    #[error("{0}")]
-    NotFound(String),
+    #[error("no compose file and no mcp/v1 manifest found; searched {searched}")]
+    NothingFound { searched: String },
 }
 
 /// Where the stack's files come from.
@@ -61,6 +61,9 @@ pub struct Inputs {
     pub environment: Option<HashMap<String, String>>,
     /// Compose profiles to activate (`--compose-profile`); empty: `COMPOSE_PROFILES`.
     pub compose_profiles: Vec<String>,
+    /// No path was given: the stack of the current directory, found as compose finds its
+    /// files (see [`discover`]).
+    pub current_directory: bool,
 }
 
 /// Text already in memory (a rendered stack): name as shown, and contents.
@@ -143,6 +146,69 @@ fn environment(
         }
     }
     Ok(env)
+}
+
+/// The Dockerfile of each service's local `build:` context (relative to the compose file
+/// that names it), for what it says about the image: its base, user, groups, health check.
+fn read_dockerfiles(project: &mut Project, db: &SourceDb) {
+    for service in project.services.iter_mut().chain(project.disabled.iter_mut()) {
+        let Some(build) = &service.build else { continue };
+        let Some(context) = build.context.as_ref().filter(|c| !c.value.unresolved) else {
+            continue;
+        };
+        let context = &context.value.text;
+        if context.contains("://") || context.starts_with("git@") {
+            continue;
+        }
+        let base = Path::new(db.name(build.span.source))
+            .parent()
+            .unwrap_or(Path::new(""))
+            .to_path_buf();
+        let file = build
+            .dockerfile
+            .as_ref()
+            .map_or("Dockerfile", |d| d.value.text.as_str());
+        let path = lexical(&base.join(context).join(file));
+        if let Ok(text) = read::text(&path) {
+            service.dockerfile = Some(Box::new(crate::model::dockerfile::parse(&text)));
+        }
+    }
+}
+
+/// The host paths the DinD services bind-mount (relative to the compose file naming them).
+fn bound_dirs(stack: &Stack, db: &SourceDb) -> Vec<PathBuf> {
+    let Some(project) = &stack.outer else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    for d in crate::model::dind::daemons(project) {
+        for m in &d.service.mounts {
+            if m.kind != crate::model::compose::MountKind::Bind || m.unknown {
+                continue;
+            }
+            let Some(source) = m.source.as_deref() else { continue };
+            if source.starts_with('~') || is_socket_like(source) {
+                continue;
+            }
+            let base = Path::new(db.name(m.span.source))
+                .parent()
+                .unwrap_or(Path::new(""))
+                .to_path_buf();
+            let path = lexical(&base.join(source));
+            if !out.contains(&path) {
+                out.push(path);
+            }
+        }
+    }
+    out
+}
+
+/// System paths a DinD service mounts that never hold manifests.
+fn is_socket_like(source: &str) -> bool {
+    matches!(
+        source.trim_end_matches('/'),
+        "/" | "/var/run" | "/run" | "/var/run/docker.sock" | "/run/docker.sock" | "/var/lib/docker" | "/lib/modules" | "/sys" | "/proc" | "/dev"
+    )
 }
 
 /// compose's `env_file`: each file, relative to the compose file that names it, must exist
@@ -249,6 +315,8 @@ pub fn load(
             decode::check(root, &mut ctx.findings);
             let mut project = Project::from_root(root, &profiles);
             service_env_files(&mut project, &env, ctx.db, &mut ctx.findings);
+            read_dockerfiles(&mut project, ctx.db);
+            crate::model::dind::mark_daemons(&mut project);
             project.versions = loaded.versions;
             project.base_dir = found.project_dir.clone();
             stack.outer = Some(project);
@@ -283,12 +351,13 @@ pub fn load(
             kind: FileKind::Compose,
         });
     }
-    manifest::load_all(
-        std::mem::take(&mut found.manifests),
-        db,
-        &mut stack,
-        &mut findings,
-    )?;
+    // Manifests the DinD service bind-mounts from the host belong to the stack too.
+    let mut manifests = std::mem::take(&mut found.manifests);
+    for dir in bound_dirs(&stack, db) {
+        let known: Vec<String> = manifests.iter().map(|m| m.name.clone()).collect();
+        manifests.extend(discover::manifests_in(&dir, &known));
+    }
+    manifest::load_all(manifests, db, &mut stack, &mut findings)?;
     Ok((stack, findings))
 }
 

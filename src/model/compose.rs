@@ -103,6 +103,15 @@ pub struct Service {
     pub has_provider: bool,
     /// `deploy.resources.reservations.devices` and `gpus`.
     pub device_requests: Vec<DeviceRequest>,
+    /// `(network, alias)` for each alias under `networks: {net: {aliases: […]}}`.
+    pub aliases: Vec<(String, String)>,
+    /// The Dockerfile of a local `build:` context, read by the loader.
+    pub dockerfile: Option<Box<super::dockerfile::Dockerfile>>,
+    /// Why the service is taken for a Docker daemon (set by the loader, see
+    /// [`super::dind::mark_daemons`]); `None` for other services.
+    pub dind: Option<super::dind::Evidence>,
+    /// `restart` is `no` (or `deploy.restart_policy.condition: none`): a one-shot job.
+    pub one_shot: bool,
 }
 
 /// A device request: where `count` and `device_ids` are written.
@@ -498,6 +507,27 @@ impl Service {
             security_opt: items(get("security_opt")),
             cap_drop: items(get("cap_drop")),
             has_provider: get("provider").is_some(),
+            aliases: get("networks")
+                .and_then(Node::as_map)
+                .map(|nets| {
+                    nets.iter()
+                        .filter_map(|n| Some((n.key_text()?.to_string(), n.value.get("aliases")?)))
+                        .flat_map(|(net, aliases)| {
+                            items(Some(aliases))
+                                .into_iter()
+                                .map(move |a| (net.clone(), a.value.text))
+                        })
+                        .collect()
+                })
+                .unwrap_or_default(),
+            dockerfile: None,
+            dind: None,
+            one_shot: get("restart").and_then(text).is_some_and(|t| t.value.text == "no")
+                || deploy
+                    .and_then(|d| d.get("restart_policy"))
+                    .and_then(|r| r.get("condition"))
+                    .and_then(text)
+                    .is_some_and(|t| t.value.text == "none"),
             device_requests: res
                 .and_then(|r| r.get("reservations"))
                 .and_then(|r| r.get("devices"))

@@ -1,27 +1,139 @@
-//! What the outer layer says about Docker daemons and their clients: each DinD service's TLS
-//! mode, listening ports, address pools, socket and certificate volumes; each client's way to
-//! the daemon and its effective user and groups (from `user`, `group_add`, and the Dockerfile
-//! of a local `build:` context).
+//! What the outer layer says about Docker daemons and their clients.
+//!
+//! A *DinD service* is recognised by evidence ([`Evidence`]): a Docker daemon image, a local
+//! build `FROM` one, a command that runs `dockerd`, the label `io.dindctl.role=dind`, or being
+//! the privileged service another service uses as `DOCKER_HOST`. Its daemon is read the way
+//! the docker:dind image starts it (docker-library's `dockerd-entrypoint.sh`): with no command,
+//! or a command whose first word starts with `-`, the entrypoint runs
+//! `dockerd --host=unix:///var/run/docker.sock --host=tcp://0.0.0.0:2376 --tlsverify …` when
+//! `DOCKER_TLS_CERTDIR` is non-empty (the image sets `/certs`) and `…:2375` without TLS
+//! otherwise, the command's flags appended; a command that starts with `dockerd` runs as
+//! written (no TLS unless asked for, and its `--host` list replaces the socket); anything
+//! else is not read. `--tlsverify` implies TLS whatever `--tls` says.
+//!
+//! Clients reach a daemon as compose's DNS lets them: `tcp://NAME:PORT` where NAME is a
+//! service name, `container_name`, network alias or `links` alias of a service on a network
+//! both share, and PORT a port the daemon listens on inside its container.
 
-use std::collections::HashMap;
-use std::path::Path;
+use std::collections::{HashMap, HashSet};
 
 use super::compose::{Mount, MountKind, Project, Service};
-use super::roles::{is_dind, is_socket_path};
+use super::roles::is_socket_path;
 use super::{Spanned, Text};
 use crate::net::Cidr;
 use crate::source::Span;
 
+/// Why a service is taken for a Docker daemon.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Evidence {
+    /// A Docker daemon image (`docker:*dind*`, `*/docker-dind`, `*/dind*`).
+    Image,
+    /// Built from a Dockerfile whose final stage is `FROM` a daemon image.
+    BuiltFrom(String),
+    /// Its command or entrypoint runs `dockerd`.
+    Command,
+    /// `io.dindctl.role=dind`.
+    Label,
+    /// A privileged service that `DOCKER_HOST` of another service names.
+    DockerHostOf(String),
+}
+
+/// Whether `image` is a Docker daemon image.
+pub fn is_dind_image(image: &str) -> bool {
+    let (repo, tag, _) = super::roles::split_image(image);
+    let name = repo.rsplit('/').next().unwrap_or(repo);
+    (name == "docker" && tag.is_some_and(|t| t.contains("dind")))
+        || name.starts_with("dind")
+        || name.ends_with("-dind")
+        || name.contains("docker-dind")
+        || (name.contains("dind") && tag.is_some_and(|t| t.contains("dind")))
+        || tag.is_some_and(|t| t == "dind" || t.ends_with("-dind"))
+}
+
+/// Whether the image is a rootless daemon image (`docker:*-dind-rootless`).
+pub fn is_rootless_image(image: &str) -> bool {
+    let (_, tag, _) = super::roles::split_image(image);
+    tag.is_some_and(|t| t.contains("rootless")) || image.contains("rootless")
+}
+
+fn basename(s: &str) -> &str {
+    s.rsplit('/').next().unwrap_or(s)
+}
+
+/// The service's own evidence of running a daemon (not counting clients' `DOCKER_HOST`).
+pub fn own_evidence(service: &Service) -> Option<Evidence> {
+    if service
+        .labels
+        .iter()
+        .any(|(k, v)| k == "io.dindctl.role" && v.value.text == "dind")
+    {
+        return Some(Evidence::Label);
+    }
+    if let Some(image) = service.image.as_ref().filter(|i| !i.value.unresolved) {
+        if is_dind_image(&image.value.text) {
+            return Some(Evidence::Image);
+        }
+    }
+    if let Some(base) = service.dockerfile.as_ref().and_then(|d| d.base()) {
+        if is_dind_image(base) {
+            return Some(Evidence::BuiltFrom(base.to_string()));
+        }
+    }
+    let argv = argv(service);
+    let runs_dockerd = argv
+        .iter()
+        .take(3)
+        .any(|a| matches!(basename(a), "dockerd" | "dockerd-entrypoint.sh"));
+    runs_dockerd.then_some(Evidence::Command)
+}
+
+/// What the container runs: `entrypoint` then `command` as written; the image's defaults
+/// are not known here except for daemon images (see [`Daemon::of`]).
+fn argv(service: &Service) -> Vec<String> {
+    service
+        .entrypoint
+        .iter()
+        .chain(&service.command)
+        .map(|t| t.value.text.clone())
+        .collect()
+}
+
+/// A listener of a daemon.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Listener {
+    /// The port inside the daemon's container.
+    pub port: u16,
+    /// Whether the API is served with TLS.
+    pub tls: bool,
+}
+
+/// How the daemon of a DinD service is configured, when its command can be read.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DaemonConfig {
+    pub tls: bool,
+    pub listeners: Vec<Listener>,
+    /// The unix socket it serves, if any.
+    pub socket: Option<String>,
+    /// `--data-root`, when given.
+    pub data_root: Option<String>,
+}
+
 /// A DinD service and its daemon's settings.
 pub struct Daemon<'a> {
     pub service: &'a Service,
-    /// `Some(true)` TLS on 2376; `Some(false)` plain 2375; `None` unknown (unresolved).
+    pub evidence: Evidence,
+    /// The daemon's configuration; `None` when the command cannot be read (a script, an
+    /// unresolved variable).
+    pub config: Option<DaemonConfig>,
+    /// `Some(true)` TLS; `Some(false)` plain; `None` unknown.
     pub tls: Option<bool>,
-    /// Container ports on which the daemon listens.
+    /// Container ports on which the daemon listens (both conventional ports when unknown).
     pub listens: Vec<u16>,
     /// `--default-address-pool` or `--bip` given: the inner daemon's pools are chosen.
     pub pools: Vec<Cidr>,
     pub pools_set: bool,
+    /// A rootless daemon image (`docker:*-dind-rootless`).
+    pub rootless: bool,
     /// Named volumes holding the socket directory.
     pub socket_volumes: Vec<String>,
     /// Named volumes holding certificates (`/certs`, `/certs/client`).
@@ -40,17 +152,16 @@ pub fn default_pools() -> Vec<Cidr> {
     pools
 }
 
-/// Flag values from a command line: `--flag value`, `--flag=value`, and `-H value` for hosts.
-fn flag_values<'c>(command: &'c [Spanned<Text>], names: &[&str]) -> Vec<&'c str> {
+/// Flag values: `--flag value`, `--flag=value` (and `-H value`).
+fn flag_values<'c>(args: &'c [String], names: &[&str]) -> Vec<&'c str> {
     let mut out = Vec::new();
-    let args: Vec<&str> = command.iter().map(|c| c.value.text.as_str()).collect();
     let mut i = 0;
     while i < args.len() {
-        let arg = args[i];
+        let arg = args[i].as_str();
         for name in names {
             if arg == *name {
                 if let Some(v) = args.get(i + 1) {
-                    out.push(*v);
+                    out.push(v.as_str());
                 }
             } else if let Some(v) = arg.strip_prefix(name).and_then(|r| r.strip_prefix('=')) {
                 out.push(v);
@@ -61,41 +172,119 @@ fn flag_values<'c>(command: &'c [Spanned<Text>], names: &[&str]) -> Vec<&'c str>
     out
 }
 
-fn port_of(url: &str) -> Option<u16> {
-    let rest = url.strip_prefix("tcp://")?;
-    rest.rsplit_once(':')
-        .and_then(|(_, p)| p.trim_end_matches('/').parse().ok())
+/// A boolean flag: `--flag`, `--flag=true|false`; the last one wins.
+fn bool_flag(args: &[String], name: &str) -> Option<bool> {
+    let mut value = None;
+    for a in args {
+        if a == name {
+            value = Some(true);
+        } else if let Some(v) = a.strip_prefix(name).and_then(|r| r.strip_prefix('=')) {
+            value = Some(matches!(v, "true" | "1" | "True" | "TRUE"));
+        }
+    }
+    value
+}
+
+/// The dockerd command line the container runs, following `dockerd-entrypoint.sh` for daemon
+/// images; `None` when it does not run dockerd in a way that can be read.
+fn dockerd_args(service: &Service, image_entrypoint: bool, tls_certdir: Option<&str>, socket: &str) -> Option<Vec<String>> {
+    let mut argv = argv(service);
+    let entrypoint_set = !service.entrypoint.is_empty();
+    if !entrypoint_set && image_entrypoint {
+        argv.insert(0, "dockerd-entrypoint.sh".into());
+    }
+    let first = argv.first().map(|a| basename(a).to_string())?;
+    match first.as_str() {
+        "dockerd-entrypoint.sh" => {
+            let rest = argv[1..].to_vec();
+            if rest.first().is_none_or(|a| a.starts_with('-')) {
+                let mut args = vec!["dockerd".to_string(), format!("--host=unix://{socket}")];
+                match tls_certdir {
+                    Some(dir) if !dir.is_empty() => {
+                        args.push("--host=tcp://0.0.0.0:2376".into());
+                        args.push("--tlsverify".into());
+                        args.push(format!("--tlscacert={dir}/server/ca.pem"));
+                    }
+                    _ => args.push("--host=tcp://0.0.0.0:2375".into()),
+                }
+                args.extend(rest);
+                Some(args)
+            } else if basename(&rest[0]) == "dockerd" {
+                Some(rest)
+            } else {
+                None
+            }
+        }
+        "dockerd" => Some(argv),
+        _ => None,
+    }
+}
+
+/// Reads a dockerd command line.
+fn parse_dockerd(args: &[String]) -> DaemonConfig {
+    let tls = bool_flag(args, "--tlsverify") == Some(true) || bool_flag(args, "--tls") == Some(true);
+    let hosts = flag_values(args, &["-H", "--host"]);
+    let mut listeners = Vec::new();
+    let mut socket = None;
+    if hosts.is_empty() {
+        socket = Some("/var/run/docker.sock".to_string());
+    }
+    for h in hosts {
+        if let Some(path) = h.strip_prefix("unix://") {
+            socket = Some(if path.is_empty() { "/var/run/docker.sock".into() } else { path.to_string() });
+        } else if let Some(rest) = h.strip_prefix("tcp://") {
+            let rest = rest.trim_end_matches('/');
+            let port = match rest.rsplit_once(':') {
+                Some((_, p)) if !p.is_empty() => p.parse().ok(),
+                _ => Some(if tls { 2376 } else { 2375 }),
+            };
+            if let Some(port) = port {
+                listeners.push(Listener { port, tls });
+            }
+        }
+    }
+    DaemonConfig {
+        tls,
+        listeners,
+        socket,
+        data_root: flag_values(args, &["--data-root", "-g", "--graph"]).last().map(|s| s.to_string()),
+    }
 }
 
 impl<'a> Daemon<'a> {
-    pub fn of(service: &'a Service) -> Self {
-        let certdir = service.env("DOCKER_TLS_CERTDIR");
-        // docker:dind sets DOCKER_TLS_CERTDIR=/certs by default.
-        let mut tls = match certdir {
-            None => Some(true),
-            Some(v) if v.value.unresolved => None,
-            Some(v) => Some(!v.value.text.is_empty()),
-        };
-        let args: Vec<Spanned<Text>> = service
-            .command
+    /// The daemon of a service taken for one (`evidence`).
+    pub fn new(service: &'a Service, evidence: Evidence) -> Self {
+        let image = service.image.as_ref().map(|i| i.value.text.as_str()).unwrap_or("");
+        let built_from = service.dockerfile.as_ref().and_then(|d| d.base()).unwrap_or("");
+        let dind_image = is_dind_image(image) || is_dind_image(built_from);
+        let rootless = is_rootless_image(image) || is_rootless_image(built_from);
+        let unknown_var = service
+            .entrypoint
             .iter()
-            .chain(service.entrypoint.iter())
-            .cloned()
-            .collect();
-        if flag_values(&args, &["--tls"]).contains(&"false") {
-            tls = Some(false);
-        }
-        let hosts = flag_values(&args, &["-H", "--host"]);
-        let mut listens: Vec<u16> = hosts.iter().filter_map(|h| port_of(h)).collect();
-        if hosts.is_empty() {
-            match tls {
-                Some(true) => listens.push(2376),
-                Some(false) => listens.push(2375),
-                None => listens.extend([2375, 2376]),
-            }
-        }
-        let pool_args = flag_values(&args, &["--default-address-pool"]);
-        let bip = flag_values(&args, &["--bip"]);
+            .chain(&service.command)
+            .any(|t| t.value.unresolved)
+            || service.env("DOCKER_TLS_CERTDIR").is_some_and(|v| v.value.unresolved);
+        // docker:dind sets `DOCKER_TLS_CERTDIR=/certs`; the environment may change it.
+        let certdir = service
+            .env("DOCKER_TLS_CERTDIR")
+            .map(|v| v.value.text.as_str())
+            .or(dind_image.then_some("/certs"));
+        let socket = match service.env("DOCKER_HOST").map(|v| v.value.text.as_str()) {
+            Some(h) if h.starts_with("unix://") => h["unix://".len()..].to_string(),
+            _ if rootless => "/run/user/1000/docker.sock".to_string(),
+            _ => "/var/run/docker.sock".to_string(),
+        };
+        let args = (!unknown_var)
+            .then(|| dockerd_args(service, dind_image, certdir, &socket))
+            .flatten();
+        let config = args.as_deref().map(parse_dockerd);
+        let (tls, listens) = match &config {
+            Some(c) => (Some(c.tls), c.listeners.iter().map(|l| l.port).collect()),
+            None => (None, vec![2375, 2376]),
+        };
+        let all_args = args.unwrap_or_else(|| argv(service));
+        let pool_args = flag_values(&all_args, &["--default-address-pool"]);
+        let bip = flag_values(&all_args, &["--bip"]);
         let mut pools: Vec<Cidr> = pool_args
             .iter()
             .filter_map(|p| p.split(',').find_map(|kv| kv.strip_prefix("base=")))
@@ -115,25 +304,54 @@ impl<'a> Daemon<'a> {
                 .filter_map(|m| m.source.clone())
                 .collect()
         };
+        let socket_dir = config
+            .as_ref()
+            .and_then(|c| c.socket.clone())
+            .and_then(|s| s.rsplit_once('/').map(|(d, _)| d.to_string()));
         Daemon {
             service,
-            tls,
-            listens,
+            evidence,
             pools_set: !pool_args.is_empty() || !bip.is_empty(),
             pools,
-            socket_volumes: volume_at(&|t| matches!(t, "/var/run" | "/run") || is_socket_path(t)),
+            rootless,
+            tls,
+            listens,
+            socket_volumes: volume_at(&|t| {
+                matches!(t, "/var/run" | "/run")
+                    || is_socket_path(t)
+                    || socket_dir.as_deref() == Some(t)
+            }),
             cert_volumes: volume_at(&|t| t == "/certs" || t.starts_with("/certs/")),
             mount_targets: service
                 .mounts
                 .iter()
                 .filter_map(|m| m.target.clone())
                 .collect(),
+            config,
         }
     }
 
-    /// The container port of the daemon a client reaches on `port`: whether it listens.
+    /// Whether the daemon listens on the container port `port` (unknown daemons listen on
+    /// both conventional ports).
     pub fn listens_on(&self, port: u16) -> bool {
         self.listens.contains(&port)
+    }
+
+    /// The listener on `port`, when the configuration is known.
+    pub fn listener(&self, port: u16) -> Option<&Listener> {
+        self.config.as_ref()?.listeners.iter().find(|l| l.port == port)
+    }
+
+    /// Where the daemon keeps its data inside the container.
+    pub fn data_dir(&self) -> String {
+        if let Some(root) = self.config.as_ref().and_then(|c| c.data_root.clone()) {
+            return root;
+        }
+        if self.rootless {
+            "/home/rootless/.local/share/docker".into()
+        } else {
+            "/var/lib/docker".into()
+        }
     }
 
     /// Whether a path inside the DinD container exists because something is mounted at or
@@ -146,12 +364,12 @@ impl<'a> Daemon<'a> {
     }
 }
 
+/// The DinD services of a project, each with its evidence.
 pub fn daemons(project: &Project) -> Vec<Daemon<'_>> {
     project
         .services
         .iter()
-        .filter(|s| is_dind(s))
-        .map(Daemon::of)
+        .filter_map(|s| Some(Daemon::new(s, s.dind.clone()?)))
         .collect()
 }
 
@@ -168,27 +386,101 @@ pub fn docker_host(service: &Service) -> Option<(DockerHost, Span)> {
     if value.value.unresolved {
         return None;
     }
-    let text = &value.value.text;
-    let host = if let Some(path) = text.strip_prefix("unix://") {
+    Some((parse_docker_host(&value.value.text), value.span))
+}
+
+pub fn parse_docker_host(text: &str) -> DockerHost {
+    if let Some(path) = text.strip_prefix("unix://") {
         DockerHost::Unix {
             path: path.to_string(),
         }
     } else if let Some(rest) = text.strip_prefix("tcp://") {
         let rest = rest.trim_end_matches('/');
         match rest.rsplit_once(':') {
-            Some((h, p)) => DockerHost::Tcp {
-                host: h.to_string(),
+            Some((h, p)) if !h.ends_with(':') => DockerHost::Tcp {
+                host: h.trim_matches(['[', ']']).to_string(),
                 port: p.parse().ok(),
             },
-            None => DockerHost::Tcp {
+            _ => DockerHost::Tcp {
                 host: rest.to_string(),
                 port: None,
             },
         }
     } else {
         DockerHost::Other
-    };
-    Some((host, value.span))
+    }
+}
+
+/// The networks a service's container is attached to, for name resolution: its own (the
+/// `default` one when none is named), or those of the service whose namespace it shares.
+/// `None`: it resolves through the host or nothing (`host`, `none`, `container:…`).
+fn attached<'p>(project: &'p Project, service: &'p Service, depth: usize) -> Option<Vec<&'p str>> {
+    match service.network_mode.as_ref().map(|m| m.value.text.as_str()) {
+        Some(mode) if mode.starts_with("service:") => {
+            let other = project.service(&mode["service:".len()..])?;
+            if depth > 4 {
+                return None;
+            }
+            attached(project, other, depth + 1)
+        }
+        Some("") | None => Some(if service.networks.is_empty() {
+            vec!["default"]
+        } else {
+            service.networks.iter().map(|n| n.value.as_str()).collect()
+        }),
+        Some(_) => None,
+    }
+}
+
+/// How a name a client uses resolves.
+#[derive(Debug)]
+pub enum Resolution<'p> {
+    /// A service on a network the client shares, and how the name names it.
+    Service(&'p Service, &'static str),
+    /// The name of a service that shares no network with the client.
+    Unshared(&'p Service),
+    /// Not a name of the project (an IP, an outside host, `host.docker.internal`).
+    Outside,
+}
+
+/// Resolves `name` as compose's DNS would for `client`.
+pub fn resolve<'p>(project: &'p Project, client: &'p Service, name: &str) -> Resolution<'p> {
+    let mine: HashSet<&str> = attached(project, client, 0).unwrap_or_default().into_iter().collect();
+    let links: HashMap<&str, &str> = client
+        .links
+        .iter()
+        .map(|l| match l.value.split_once(':') {
+            Some((s, a)) => (a, s),
+            None => (l.value.as_str(), l.value.as_str()),
+        })
+        .collect();
+    let mut unshared = None;
+    for s in &project.services {
+        let how = if s.name == name {
+            Some("service name")
+        } else if s.container_name.as_ref().is_some_and(|c| c.value.text == name) {
+            Some("container_name")
+        } else if s.aliases.iter().any(|(_, a)| a == name) {
+            Some("network alias")
+        } else if links.get(name) == Some(&s.name.as_str()) {
+            Some("links alias")
+        } else {
+            None
+        };
+        let Some(how) = how else { continue };
+        let theirs = attached(project, s, 0).unwrap_or_default();
+        let shared = theirs.iter().any(|n| mine.contains(n));
+        let alias_ok = how != "network alias"
+            || s.aliases.iter().any(|(net, a)| a == name && mine.contains(net.as_str()));
+        if shared && alias_ok {
+            return Resolution::Service(s, how);
+        }
+        unshared.get_or_insert(s);
+    }
+    match unshared {
+        Some(s) => Resolution::Unshared(s),
+        None => Resolution::Outside,
+    }
 }
 
 /// A group membership and where it comes from (shown in messages).
@@ -244,116 +536,6 @@ impl Identity {
     }
 }
 
-/// What a Dockerfile says about users and groups.
-#[derive(Debug, Default)]
-struct DockerfileUsers {
-    group_gids: HashMap<String, u32>,
-    memberships: Vec<(String, String)>,
-    primary: HashMap<String, String>,
-    last_user: Option<String>,
-}
-
-fn parse_dockerfile(text: &str) -> DockerfileUsers {
-    let mut out = DockerfileUsers::default();
-    // Join continuation lines, then split RUN commands on `&&` and `;`.
-    let joined = text.replace("\\\n", " ");
-    for line in joined.lines() {
-        let line = line.trim();
-        let upper = line.to_ascii_uppercase();
-        if upper.starts_with("USER ") {
-            out.last_user = Some(line[5..].trim().to_string());
-            continue;
-        }
-        if !upper.starts_with("RUN ") {
-            continue;
-        }
-        for cmd in line[4..]
-            .split(['&', ';', '|'])
-            .map(str::trim)
-            .filter(|c| !c.is_empty())
-        {
-            let words: Vec<&str> = cmd.split_whitespace().collect();
-            let Some(&program) = words.first() else {
-                continue;
-            };
-            let opt = |names: &[&str]| -> Option<&str> {
-                words
-                    .iter()
-                    .position(|w| names.contains(w))
-                    .and_then(|i| words.get(i + 1).copied())
-            };
-            let positional: Vec<&str> = {
-                let mut v = Vec::new();
-                let mut skip = false;
-                for w in &words[1..] {
-                    if skip {
-                        skip = false;
-                        continue;
-                    }
-                    if w.starts_with('-') {
-                        // Options that take a value; flags such as `-D` do not.
-                        skip = matches!(
-                            *w,
-                            "-g" | "-G"
-                                | "-u"
-                                | "-s"
-                                | "-h"
-                                | "--gid"
-                                | "--uid"
-                                | "--shell"
-                                | "--home"
-                                | "--ingroup"
-                        );
-                        continue;
-                    }
-                    v.push(*w);
-                }
-                v
-            };
-            match program {
-                "addgroup" | "groupadd" => {
-                    if let (Some(gid), Some(name)) = (
-                        opt(&["-g", "--gid"]).and_then(|g| g.parse().ok()),
-                        positional.last(),
-                    ) {
-                        out.group_gids.insert((*name).to_string(), gid);
-                    } else if program == "addgroup" && positional.len() == 2 {
-                        // busybox `addgroup USER GROUP` adds a user to a group.
-                        out.memberships
-                            .push((positional[0].to_string(), positional[1].to_string()));
-                    }
-                }
-                "adduser" | "useradd" => {
-                    let group = opt(&["-G", "--ingroup", "-g"]);
-                    if program == "adduser" && positional.len() == 2 && group.is_none() {
-                        out.memberships
-                            .push((positional[0].to_string(), positional[1].to_string()));
-                    } else if let (Some(user), Some(group)) = (positional.last(), group) {
-                        for g in group.split(',') {
-                            out.memberships.push(((*user).to_string(), g.to_string()));
-                        }
-                        out.primary.insert(
-                            (*user).to_string(),
-                            group.split(',').next().unwrap_or(group).to_string(),
-                        );
-                    }
-                }
-                "usermod" | "gpasswd" => {
-                    if let (Some(groups), Some(user)) =
-                        (opt(&["-aG", "-G", "-a"]), positional.last())
-                    {
-                        for g in groups.split(',') {
-                            out.memberships.push(((*user).to_string(), g.to_string()));
-                        }
-                    }
-                }
-                _ => {}
-            }
-        }
-    }
-    out
-}
-
 fn group_of(text: &str, source: &str, gids: &HashMap<String, u32>) -> Group {
     match text.parse::<u32>() {
         Ok(gid) => Group {
@@ -369,22 +551,11 @@ fn group_of(text: &str, source: &str, gids: &HashMap<String, u32>) -> Group {
     }
 }
 
-/// The effective user and groups of a service. `base_dir` is the directory of the compose
-/// file, against which a `build:` context is resolved.
-pub fn identity(service: &Service, base_dir: Option<&Path>) -> Identity {
-    let dockerfile = service.build.as_ref().and_then(|b| {
-        let context = b.context.as_ref()?.value.text.clone();
-        let file = b
-            .dockerfile
-            .as_ref()
-            .map_or_else(|| "Dockerfile".to_string(), |d| d.value.text.clone());
-        let path = base_dir.unwrap_or(Path::new("")).join(context).join(file);
-        std::fs::read_to_string(path).ok()
-    });
-    let users = dockerfile
-        .as_deref()
-        .map(parse_dockerfile)
-        .unwrap_or_default();
+/// The effective user and groups of a service: `user`, `group_add`, and what the Dockerfile
+/// of its local `build:` context says (read by the loader).
+pub fn identity(service: &Service) -> Identity {
+    let empty = super::dockerfile::DockerfileUsers::default();
+    let users = service.dockerfile.as_ref().map_or(&empty, |d| &d.users);
     let mut id = Identity::default();
     match (&service.user, &users.last_user) {
         (Some(u), _) if !u.value.unresolved => {
@@ -441,32 +612,80 @@ pub fn socket_mounts<'a>(service: &'a Service, socket_volumes: &[String]) -> Vec
         .collect()
 }
 
+/// Marks each service of `project` that is a Docker daemon, with its evidence: its own, or
+/// being the privileged service a client names in `DOCKER_HOST=tcp://…`.
+pub fn mark_daemons(project: &mut Project) {
+    let own: Vec<Option<Evidence>> = project.services.iter().map(own_evidence).collect();
+    for (s, e) in project.services.iter_mut().zip(own) {
+        s.dind = e;
+    }
+    let mut named: Vec<(usize, String)> = Vec::new();
+    for client in &project.services {
+        let Some((DockerHost::Tcp { host, .. }, _)) = docker_host(client) else {
+            continue;
+        };
+        if let Resolution::Service(target, _) = resolve(project, client, &host) {
+            let privileged = target.privileged.as_ref().is_some_and(|p| p.value);
+            if target.dind.is_none() && privileged {
+                if let Some(i) = project.services.iter().position(|s| s.name == target.name) {
+                    named.push((i, client.name.clone()));
+                }
+            }
+        }
+    }
+    for (i, client) in named {
+        project.services[i].dind = Some(Evidence::DockerHostOf(client));
+    }
+}
+
+/// Text of a spanned value (for messages).
+pub fn text_of(t: &Spanned<Text>) -> &str {
+    &t.value.text
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
+    fn args(s: &str) -> Vec<String> {
+        s.split_whitespace().map(str::to_string).collect()
+    }
+
     #[test]
-    fn dockerfile_users_and_groups() {
-        let d = parse_dockerfile(
-            "FROM alpine:3.20\nRUN addgroup -g 2375 docker && \\\n    adduser -D -u 1000 app && addgroup app docker\nRUN groupadd --gid 999 ops; usermod -aG ops app\nUSER app\n",
-        );
-        assert_eq!(d.group_gids.get("docker"), Some(&2375));
-        assert_eq!(d.group_gids.get("ops"), Some(&999));
-        assert!(d.memberships.contains(&("app".into(), "docker".into())));
-        assert!(d.memberships.contains(&("app".into(), "ops".into())));
-        assert_eq!(d.last_user.as_deref(), Some("app"));
+    fn dockerd_flags() {
+        let c = parse_dockerd(&args("dockerd --host=tcp://0.0.0.0:2376 --tls=false"));
+        assert_eq!(c.listeners, [Listener { port: 2376, tls: false }]);
+        assert_eq!(c.socket, None, "an explicit host list replaces the socket");
+        let c = parse_dockerd(&args("dockerd --tlsverify --tls=false -H tcp://0.0.0.0:2376"));
+        assert!(c.tls, "--tlsverify implies TLS");
+        let c = parse_dockerd(&args("dockerd"));
+        assert_eq!(c.socket.as_deref(), Some("/var/run/docker.sock"));
+        assert!(c.listeners.is_empty());
+        let c = parse_dockerd(&args("dockerd -H tcp://0.0.0.0"));
+        assert_eq!(c.listeners[0].port, 2375);
+    }
+
+    #[test]
+    fn images() {
+        for image in [
+            "docker:25.0.5-dind-alpine3.19",
+            "docker:dind",
+            "docker:27-dind-rootless",
+            "registry.example/dind:1",
+            "vendor/docker-dind:2",
+            "mirror.example/library/docker:26-dind",
+        ] {
+            assert!(is_dind_image(image), "{image}");
+        }
+        for image in ["docker:25.0.5-cli", "portainer/portainer-ce", "gitlab/gitlab-runner:v17"] {
+            assert!(!is_dind_image(image), "{image}");
+        }
+        assert!(is_rootless_image("docker:27-dind-rootless"));
     }
 
     #[test]
     fn pools() {
         let p = default_pools();
-        assert!(p.iter().any(|c| {
-            c.contains(
-                "172.17.0.1"
-                    .parse()
-                    .unwrap_or(std::net::IpAddr::from([0, 0, 0, 0])),
-            )
-        }));
         assert_eq!(p.len(), 16);
     }
 }

@@ -4,6 +4,7 @@
 
 pub mod compose;
 pub mod dind;
+pub mod dockerfile;
 pub mod manifest;
 pub mod ports;
 pub mod roles;

@@ -1,8 +1,9 @@
 //! Which outer services are Docker daemons (DinD services) and which talk to one (clients).
 //!
-//! A *DinD service* runs a Docker daemon image (`docker:*dind*`, `*/dind*`) or carries the
-//! label `io.dindctl.role=dind`. A *client* sets `DOCKER_HOST`, or mounts a Docker socket, or
-//! mounts the volume in which a DinD service keeps its socket.
+//! A *DinD service* is recognised by evidence (`model::dind::Evidence`: image, build base,
+//! `dockerd` command, label, or being another service's `DOCKER_HOST`). A *client* sets
+//! `DOCKER_HOST`, or mounts a Docker socket, or mounts the volume in which a DinD service
+//! keeps its socket.
 
 use super::compose::{MountKind, Project, Service};
 
@@ -24,23 +25,10 @@ pub fn split_image(image: &str) -> (&str, Option<&str>, Option<&str>) {
     }
 }
 
-/// Whether `image` is a Docker daemon image.
-pub fn is_dind_image(image: &str) -> bool {
-    let (repo, tag, _) = split_image(image);
-    let name = repo.rsplit('/').next().unwrap_or(repo);
-    (name == "docker" && tag.is_some_and(|t| t.contains("dind"))) || name.starts_with("dind")
-}
-
+/// Whether the service runs a Docker daemon (see [`super::dind::Evidence`]; marked by the
+/// loader).
 pub fn is_dind(service: &Service) -> bool {
-    let by_image = service
-        .image
-        .as_ref()
-        .is_some_and(|i| !i.value.unresolved && is_dind_image(&i.value.text));
-    let by_label = service
-        .labels
-        .iter()
-        .any(|(k, v)| k == "io.dindctl.role" && v.value.text == "dind");
-    by_image || by_label
+    service.dind.is_some()
 }
 
 /// Socket paths and socket directories that hold a Docker daemon's socket.
@@ -110,10 +98,5 @@ mod tests {
             split_image("localhost:5000/app"),
             ("localhost:5000/app", None, None)
         );
-        assert!(is_dind_image("docker:25.0.5-dind-alpine3.19"));
-        assert!(is_dind_image("docker:dind"));
-        assert!(is_dind_image("registry.example/dind:1"));
-        assert!(!is_dind_image("docker:25.0.5-cli"));
-        assert!(!is_dind_image("portainer/portainer-ce"));
     }
 }

@@ -2,7 +2,9 @@
 
 use crate::check::{Context, Findings, Rule, declare_rule};
 use crate::model::compose::MountKind;
-use crate::model::dind::{Daemon, DockerHost, daemons, docker_host, identity, socket_mounts};
+use crate::model::dind::{
+    Daemon, DockerHost, Resolution, daemons, docker_host, identity, resolve, socket_mounts,
+};
 use crate::model::roles::{self, Roles};
 
 declare_rule! {
@@ -10,8 +12,9 @@ declare_rule! {
     /// Reports a client that mounts the DinD service's client-certificate volume read-write.
     ///
     /// ## Why is this bad?
-    /// The client can overwrite the certificates every other client trusts; it only needs to
-    /// read them.
+    /// The client can overwrite the certificates every other client uses; it only needs to
+    /// read them. (The dind entrypoint regenerates them at each start from the CA, so the
+    /// damage lasts until the daemon restarts; docker-library `dockerd-entrypoint.sh`.)
     ///
     /// ## Example
     /// ```yaml
@@ -24,6 +27,36 @@ declare_rule! {
     ///   volumes: ["dind-certs-client:/certs/client:ro"]
     /// ```
     CertsWritableInClient, "certs-writable-in-client", Warning, "a client mounts the DinD certificates read-write"
+}
+
+declare_rule! {
+    /// ## What it does
+    /// Reports a client that mounts the volume holding all of the DinD service's `/certs` —
+    /// the CA key (`ca/key.pem`) and the server key (`server/key.pem`), not only the client
+    /// certificates.
+    ///
+    /// ## Why is this bad?
+    /// With the CA key the client can sign certificates the daemon trusts and, with the
+    /// server key, impersonate the daemon to other clients. A client needs only
+    /// `/certs/client` (`ca.pem`, `cert.pem`, `key.pem`), read-only (docker-library
+    /// `dockerd-entrypoint.sh` writes `ca/`, `server/` and `client/` under
+    /// `DOCKER_TLS_CERTDIR`).
+    ///
+    /// ## Example
+    /// ```yaml
+    /// dind:
+    ///   volumes: ["dind-certs:/certs"]
+    /// manager:
+    ///   volumes: ["dind-certs:/certs:ro"]
+    /// ```
+    /// Use instead:
+    /// ```yaml
+    /// dind:
+    ///   volumes: ["dind-certs-ca:/certs/ca", "dind-certs-client:/certs/client"]
+    /// manager:
+    ///   volumes: ["dind-certs-client:/certs/client:ro"]
+    /// ```
+    ServerCertsInClient, "server-certs-in-client", Warning, "a client mounts the DinD CA and server keys"
 }
 
 declare_rule! {
@@ -79,11 +112,18 @@ declare_rule! {
 
 declare_rule! {
     /// ## What it does
-    /// Reports `DOCKER_HOST=tcp://H:P` where `H` is a DinD service of the stack whose daemon
-    /// does not listen on `P` (for example 2375 while TLS is on).
+    /// Reports `DOCKER_HOST=tcp://H:P` that cannot reach the stack's daemon `H` names: `H`
+    /// is a DinD service (by service name, `container_name`, network alias or `links` alias)
+    /// that shares no network with the client, or `P` is not a port the daemon listens on
+    /// inside its container — for example 2375 while TLS is on, or the *host* side of a
+    /// published port (`12376` of `12376:2376`).
     ///
     /// ## Why is this bad?
-    /// The client gets "connection refused" at runtime.
+    /// Compose's DNS resolves service names, `container_name`s and aliases only on networks
+    /// the two containers share, and container-to-container traffic goes to the container's
+    /// own port, not to the host side of a mapping (Docker's networking documentation). The
+    /// client gets "connection refused" or "no such host", and a manager that waits for the
+    /// daemon never works.
     ///
     /// ## Example
     /// ```yaml
@@ -95,7 +135,7 @@ declare_rule! {
     /// manager:
     ///   environment: {DOCKER_HOST: tcp://dind:2376, DOCKER_TLS_VERIFY: "1", DOCKER_CERT_PATH: /certs/client}
     /// ```
-    DockerHostUnreachable, "docker-host-unreachable", Warning, "`DOCKER_HOST` points at a port where the daemon does not listen"
+    DockerHostUnreachable, "docker-host-unreachable", Error, "`DOCKER_HOST` that cannot reach its daemon"
 }
 
 impl Rule for CertsWritableInClient {
@@ -127,6 +167,41 @@ impl Rule for CertsWritableInClient {
     }
 }
 
+impl Rule for ServerCertsInClient {
+    fn check(&self, cx: &Context<'_>, out: &mut Findings) {
+        let Some(project) = &cx.stack.outer else {
+            return;
+        };
+        // Volumes a DinD service mounts at `/certs` itself: they hold `ca/` and `server/`.
+        let whole: Vec<String> = daemons(project)
+            .iter()
+            .flat_map(|d| {
+                d.service
+                    .mounts
+                    .iter()
+                    .filter(|m| m.kind == MountKind::Volume)
+                    .filter(|m| m.target.as_deref().is_some_and(|t| t.trim_end_matches('/') == "/certs"))
+                    .filter_map(|m| m.source.clone())
+                    .collect::<Vec<_>>()
+            })
+            .collect();
+        for service in project.services.iter().filter(|s| !roles::is_dind(s)) {
+            for mount in &service.mounts {
+                if mount.kind == MountKind::Volume
+                    && mount.source.as_ref().is_some_and(|s| whole.contains(s))
+                {
+                    out.add(
+                        &Self::META,
+                        mount.span,
+                        format!("`{}` mounts all of the DinD certificates, with the CA and server keys", service.name),
+                    )
+                    .help("give the DinD service one volume for `/certs/client` and mount only that one, read-only, in clients");
+                }
+            }
+        }
+    }
+}
+
 impl Rule for SocketGroupMismatch {
     fn check(&self, cx: &Context<'_>, out: &mut Findings) {
         let Some(project) = &cx.stack.outer else {
@@ -140,7 +215,7 @@ impl Rule for SocketGroupMismatch {
             if mounts.is_empty() && !unix {
                 continue;
             }
-            let id = identity(service, project.base_dir.as_deref());
+            let id = identity(service);
             if id.is_root()
                 || id.has_gid(gid)
                 || id.user.as_deref().is_some_and(|u| u.contains("${"))
@@ -179,7 +254,7 @@ impl Rule for RootSocketClient {
             let Some(mount) = mounts.first() else {
                 continue;
             };
-            let id = identity(service, project.base_dir.as_deref());
+            let id = identity(service);
             if id.is_root() {
                 let how = if id.user.is_some() {
                     "as root"
@@ -202,22 +277,43 @@ impl Rule for DockerHostUnreachable {
             let Some((DockerHost::Tcp { host, port }, span)) = docker_host(service) else {
                 continue;
             };
-            let Some(target) = project.service(&host).filter(|s| roles::is_dind(s)) else {
-                continue;
+            let target = match resolve(project, service, &host) {
+                Resolution::Service(t, _) => t,
+                Resolution::Unshared(t) if roles::is_dind(t) => {
+                    out.add(&Self::META, span, format!("`{}` connects to `{host}`, a DinD service it shares no network with", service.name))
+                        .related(t.key, "the DinD service")
+                        .help(format!("put `{}` and `{}` on a common network (compose resolves names only there)", service.name, t.name));
+                    continue;
+                }
+                _ => continue,
             };
-            let daemon = Daemon::of(target);
-            let Some(tls) = daemon.tls else { continue };
-            let port = port.unwrap_or(if tls { 2376 } else { 2375 });
-            if !daemon.listens_on(port) {
-                let listens: Vec<String> = daemon.listens.iter().map(u16::to_string).collect();
-                out.add(&Self::META, span, format!("`{}` connects to `{host}:{port}`, but that daemon listens on {}", service.name, listens.join(", ")))
-                    .related(target.key, "the DinD service")
-                    .help(if tls {
-                        "TLS is on: use `tcp://HOST:2376` with `DOCKER_TLS_VERIFY=1` and `DOCKER_CERT_PATH` pointing at the client certificates"
-                    } else {
-                        "TLS is off: the daemon listens on 2375"
-                    });
+            let Some(evidence) = target.dind.clone() else { continue };
+            let daemon = Daemon::new(target, evidence);
+            let Some(config) = &daemon.config else { continue };
+            let port = port.unwrap_or(if config.tls { 2376 } else { 2375 });
+            if daemon.listens_on(port) {
+                continue;
             }
+            let listens: Vec<String> = config.listeners.iter().map(|l| l.port.to_string()).collect();
+            let published = target.ports.iter().filter_map(|p| p.spec.as_ref().ok()).find(|p| {
+                p.host.is_some_and(|h| h.contains(port))
+            });
+            let help = match published {
+                Some(p) => format!(
+                    "`{port}` is the host side of a published port; from another container use the daemon's own port `{}`",
+                    p.container.start
+                ),
+                None if config.tls => "TLS is on: use `tcp://HOST:2376` with `DOCKER_TLS_VERIFY=1` and `DOCKER_CERT_PATH` pointing at the client certificates".to_string(),
+                None => "use a port the daemon listens on".to_string(),
+            };
+            let listening = if listens.is_empty() {
+                "on no TCP port".to_string()
+            } else {
+                format!("on {}", listens.join(", "))
+            };
+            out.add(&Self::META, span, format!("`{}` connects to `{host}:{port}`, but that daemon listens {listening}", service.name))
+                .related(target.key, "the DinD service")
+                .help(help);
         }
     }
 }

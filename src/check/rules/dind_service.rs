@@ -1,15 +1,18 @@
-//! The DinD service itself: privileged, with storage on a volume; and `privileged` elsewhere.
+//! The DinD service itself: privileged, run as root (unless rootless), with storage on a
+//! named volume; and `privileged` elsewhere.
 
 use crate::check::{Context, Findings, Rule, declare_rule};
+use crate::model::dind::{Daemon, daemons};
 use crate::model::roles;
 
 declare_rule! {
     /// ## What it does
-    /// Reports a DinD service without `privileged: true`.
+    /// Reports a DinD service without `privileged: true` (`True` and `TRUE` are booleans too).
     ///
     /// ## Why is this bad?
     /// dockerd cannot set up cgroups, mounts and networking without it; the container exits
-    /// at start.
+    /// at start (docker-library: "the `--privileged` flag is required for Docker-in-Docker";
+    /// the rootless variant needs it too).
     ///
     /// ## Example
     /// ```yaml
@@ -49,11 +52,17 @@ declare_rule! {
 
 declare_rule! {
     /// ## What it does
-    /// Reports a DinD service without a volume or bind mount at `/var/lib/docker`.
+    /// Reports a DinD service without a named volume or bind mount where its daemon keeps its
+    /// data: `/var/lib/docker`, `/home/rootless/.local/share/docker` for rootless images, or
+    /// the `--data-root` its command gives.
     ///
     /// ## Why is this bad?
-    /// The inner daemon would keep images and containers on the container's own overlay
-    /// filesystem: overlay-on-overlay fails or crawls, and everything is lost on recreate.
+    /// docker:dind declares `VOLUME /var/lib/docker` (and the rootless image its data
+    /// directory), so the data lands in an *anonymous* volume: not on overlay, but unnamed,
+    /// hard to find and back up, not kept when the container is recreated, and deleted by
+    /// `docker compose down -v` or `docker rm -v`. An image without that `VOLUME` line keeps
+    /// the data on the container's own filesystem (docker-library `Dockerfile`s). A volume
+    /// at `/var/lib/docker` of a rootless daemon persists nothing.
     ///
     /// ## Example
     /// ```yaml
@@ -68,7 +77,33 @@ declare_rule! {
     ///   privileged: true
     ///   volumes: ["dind-storage:/var/lib/docker"]
     /// ```
-    DindStorageNotVolume, "dind-storage-not-volume", Warning, "a DinD service without a volume at `/var/lib/docker`"
+    DindStorageNotVolume, "dind-storage-not-volume", Warning, "a DinD service without a named volume for its data"
+}
+
+declare_rule! {
+    /// ## What it does
+    /// Reports a DinD service whose `user:` is not root on an image that is not the rootless
+    /// variant.
+    ///
+    /// ## Why is this bad?
+    /// The entrypoint takes a non-root user for an attempt at rootless mode and exits at once:
+    /// "attempting to run rootless dockerd but missing 'rootlesskit' (perhaps the
+    /// 'docker:dind-rootless' image variant is intended?)" (docker-library
+    /// `dockerd-entrypoint.sh`). Clients waiting for it never start.
+    ///
+    /// ## Example
+    /// ```yaml
+    /// dind:
+    ///   image: docker:27-dind
+    ///   user: "1000:1000"
+    /// ```
+    /// Use instead:
+    /// ```yaml
+    /// dind:
+    ///   image: docker:27-dind-rootless
+    ///   privileged: true
+    /// ```
+    DindUserNotRoot, "dind-user-not-root", Error, "a non-root `user` on a DinD image that is not rootless"
 }
 
 impl Rule for DindNotPrivileged {
@@ -100,24 +135,87 @@ impl Rule for PrivilegedContainer {
 
 impl Rule for DindStorageNotVolume {
     fn check(&self, cx: &Context<'_>, out: &mut Findings) {
-        for service in cx.stack.services().filter(|s| roles::is_dind(s)) {
-            let has = service.mounts.iter().any(|m| {
+        let Some(project) = &cx.stack.outer else {
+            return;
+        };
+        for d in daemons(project) {
+            let data = d.data_dir();
+            let stored = d.service.mounts.iter().any(|m| {
                 m.unknown
-                    || m.target
+                    || (m.source.is_some()
+                        && m.target
+                            .as_deref()
+                            .is_some_and(|t| t.trim_end_matches('/') == data))
+            });
+            if stored {
+                continue;
+            }
+            let wrong = d.rootless.then(|| {
+                d.service.mounts.iter().find(|m| {
+                    m.target
                         .as_deref()
                         .is_some_and(|t| t.trim_end_matches('/') == "/var/lib/docker")
+                })
             });
-            if !has {
-                out.add(
-                    &Self::META,
-                    service.key,
-                    format!(
-                        "DinD service `{}` keeps `/var/lib/docker` on its own filesystem",
-                        service.name
-                    ),
-                )
-                .help("mount a named volume there: `- dind-storage:/var/lib/docker`");
+            match wrong.flatten() {
+                Some(m) => {
+                    out.add(&Self::META, m.span, format!("the rootless daemon of `{}` keeps its data in `{data}`, not here", d.service.name))
+                        .help(format!("mount the volume at `{data}`"));
+                }
+                None => {
+                    // docker:dind declares `VOLUME` for its data directory; another image
+                    // may not, and then the data stays in the container's own filesystem.
+                    let official = d
+                        .service
+                        .image
+                        .as_ref()
+                        .map(|i| i.value.text.as_str())
+                        .or(d.service.dockerfile.as_ref().and_then(|f| f.base()))
+                        .is_some_and(|i| crate::model::roles::split_image(i).0.rsplit('/').next() == Some("docker"));
+                    let where_ = if official {
+                        "in an anonymous volume".to_string()
+                    } else {
+                        "in an anonymous volume if its image declares one there, else on the container's own filesystem".to_string()
+                    };
+                    out.add(
+                        &Self::META,
+                        d.service.key,
+                        format!("DinD service `{}` keeps its images and containers {where_} at `{data}`", d.service.name),
+                    )
+                    .help(format!("mount a named volume there (`- dind-storage:{data}`), so the data has a name, survives a recreate and is not removed by `down -v`"));
+                }
             }
         }
     }
+}
+
+impl Rule for DindUserNotRoot {
+    fn check(&self, cx: &Context<'_>, out: &mut Findings) {
+        let Some(project) = &cx.stack.outer else {
+            return;
+        };
+        for d in daemons(project) {
+            if d.rootless || !uses_image_entrypoint(&d) {
+                continue;
+            }
+            let Some(user) = d.service.user.as_ref().filter(|u| !u.value.unresolved) else {
+                continue;
+            };
+            let name = user.value.text.split(':').next().unwrap_or("");
+            if matches!(name, "0" | "root" | "") {
+                continue;
+            }
+            out.add(&Self::META, user.span, format!("DinD service `{}` runs as `{}`, and its entrypoint then exits", d.service.name, user.value.text))
+                .help("remove `user:` (dockerd runs as root in a privileged container), or use the `docker:*-dind-rootless` image");
+        }
+    }
+}
+
+/// Whether the service runs the dind image's entrypoint (which checks the user).
+fn uses_image_entrypoint(d: &Daemon<'_>) -> bool {
+    d.service.entrypoint.is_empty()
+        && matches!(
+            d.evidence,
+            crate::model::dind::Evidence::Image | crate::model::dind::Evidence::BuiltFrom(_)
+        )
 }

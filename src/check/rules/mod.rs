@@ -8,6 +8,7 @@ mod conflicting_settings;
 mod container_name_with_replicas;
 mod daemon_ports;
 mod dependency_cycle;
+mod dind_healthcheck_cannot_pass;
 mod dind_service;
 mod duplicate_container_name;
 mod duplicate_host_port;
@@ -54,7 +55,8 @@ pub use casting::{
     InvalidMount, InvalidNumber, NonStringKey,
 };
 pub use clients::{
-    CertsWritableInClient, DockerHostUnreachable, RootSocketClient, SocketGroupMismatch,
+    CertsWritableInClient, DockerHostUnreachable, RootSocketClient, ServerCertsInClient,
+    SocketGroupMismatch,
 };
 pub use composition::{
     EmptyComposeFile, ExtendsCycle, IncludeConflict, IncludeCycle, InvalidEnvFile, MissingFile,
@@ -64,7 +66,10 @@ pub use conflicting_settings::ConflictingSettings;
 pub use container_name_with_replicas::ContainerNameWithReplicas;
 pub use daemon_ports::{DaemonPortExposed, DeadDaemonPort, PlaintextDaemonPort};
 pub use dependency_cycle::DependencyCycle;
-pub use dind_service::{DindNotPrivileged, DindStorageNotVolume, PrivilegedContainer};
+pub use dind_healthcheck_cannot_pass::DindHealthcheckCannotPass;
+pub use dind_service::{
+    DindNotPrivileged, DindStorageNotVolume, DindUserNotRoot, PrivilegedContainer,
+};
 pub use duplicate_container_name::DuplicateContainerName;
 pub use duplicate_host_port::DuplicateHostPort;
 pub use duplicate_mount_target::DuplicateMountTarget;
@@ -115,9 +120,11 @@ pub static ALL: &[&dyn Rule] = &[
     &DaemonPortExposed,
     &DeadDaemonPort,
     &DependencyCycle,
+    &DindHealthcheckCannotPass,
     &DindNotPrivileged,
     &DindPortUnused,
     &DindStorageNotVolume,
+    &DindUserNotRoot,
     &DockerHostUnreachable,
     &DuplicateContainerName,
     &DuplicateHostPort,
@@ -168,6 +175,7 @@ pub static ALL: &[&dyn Rule] = &[
     &RootSocketClient,
     &SchemaViolation,
     &SecretInEnvironment,
+    &ServerCertsInClient,
     &SocketGroupMismatch,
     &SocketMountReadonly,
     &SocketPathNotMounted,

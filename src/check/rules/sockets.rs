@@ -8,17 +8,25 @@ use crate::model::roles::{self, Roles};
 declare_rule! {
     /// ## What it does
     /// Reports a client that mounts a Docker socket, or the volume or directory holding it,
-    /// read-only.
+    /// read-only, to say what that does and does not do.
     ///
     /// ## Why is this bad?
-    /// `connect()` on a unix socket needs write permission on it: the client fails with
-    /// "permission denied" although the socket is right there. This is the classic DinD
-    /// failure, and it looks like a group problem.
+    /// It is not: it is also no protection. `connect()` on a unix socket works through a
+    /// read-only mount — Linux refuses writes through a read-only mount (`EROFS`) to regular
+    /// files, directories and symlinks, while connecting to a socket checks only the
+    /// socket's permission bits (unix(7)). Verified on this project's test machine (Linux
+    /// 6.18): through a `mount -o remount,ro,bind` of the socket's directory, root and an
+    /// unprivileged user in the socket's group connect; the same user without the group gets
+    /// "permission denied". So `:ro` neither breaks the client nor limits it: it keeps full,
+    /// root-equivalent API access. When a client must be limited, put a socket proxy that
+    /// allows only the API calls it needs in between, or use an authorization plugin
+    /// (`dockerd --authorization-plugin`). "Permission denied" on the socket is its group
+    /// (`socket-group-mismatch`), never the `:ro`.
     ///
     /// ## Example
     /// ```yaml
     /// manager:
-    ///   volumes: ["dind-socket:/var/run/dind:ro"]
+    ///   volumes: ["dind-socket:/var/run/dind:ro"]   # reads as "read-only access"; it is not
     /// ```
     /// Use instead:
     /// ```yaml
@@ -26,7 +34,7 @@ declare_rule! {
     ///   volumes: ["dind-socket:/var/run/dind"]
     ///   group_add: ["2375"]
     /// ```
-    SocketMountReadonly, "socket-mount-readonly", Error, "a Docker socket mounted read-only"
+    SocketMountReadonly, "socket-mount-readonly", Info, "a Docker socket mounted read-only, which restricts nothing"
 }
 
 declare_rule! {
@@ -86,8 +94,8 @@ impl Rule for SocketMountReadonly {
                 .into_iter()
                 .filter(|m| m.read_only)
             {
-                out.add(&Self::META, mount.span, format!("`{}` mounts the Docker socket read-only", service.name))
-                    .help("connecting to a unix socket needs write access: drop `:ro`, and let the group (e.g. `group_add: [\"2375\"]`) grant the access");
+                out.add(&Self::META, mount.span, format!("`{}` mounts the Docker socket read-only, which does not limit what it can do", service.name))
+                    .help("`connect()` works through a read-only mount, so the client keeps full API access; to limit it, put a socket proxy or an authorization plugin in between");
             }
         }
     }
