@@ -53,9 +53,63 @@ fn every_shipped_profile_checks_clean_above_info() {
             "{profile}: {v}"
         );
     }
-    let o = run_in(dir.path(), &["check"]);
+    let o = run_in(dir.path(), &["check", "--profile", "default"]);
     assert_eq!(code(&o), 0);
     assert!(stdout(&o).contains("in 6 files"), "{}", stdout(&o));
+}
+
+/// Without a path, `check` checks the stack of the current directory — found as compose finds
+/// its file, here or in a directory above — and never passes on nothing.
+#[test]
+fn check_without_a_path_checks_the_current_directory() {
+    let dir = tempdir();
+    let o = run_in(dir.path(), &["check"]);
+    assert_eq!(code(&o), 2, "nothing to check is an error: {}", stderr(&o));
+    assert!(
+        stderr(&o).contains("no compose file and no mcp/v1 manifest found")
+            && stderr(&o).contains("compose.yaml"),
+        "{}",
+        stderr(&o)
+    );
+    for (rel, bytes) in snapshot_dir(&repo().join("examples/broken-stack")) {
+        let path = dir.path().join(rel);
+        if let Some(p) = path.parent() {
+            std::fs::create_dir_all(p).unwrap_or_else(|e| panic!("{e}"));
+        }
+        std::fs::write(&path, bytes).unwrap_or_else(|e| panic!("{e}"));
+    }
+    // The broken stack's compose file has a name of its own: found by its `services:`.
+    let o = run_in(dir.path(), &["check"]);
+    assert_eq!(code(&o), 1, "{}", stdout(&o));
+    assert!(stdout(&o).contains("daemon-port-exposed"), "{}", stdout(&o));
+    assert!(
+        stdout(&o).contains("inner-port-not-forwarded"),
+        "manifests too: {}",
+        stdout(&o)
+    );
+    // From a subdirectory, the standard name in a directory above is found.
+    std::fs::rename(
+        dir.path().join("docker-compose.dind.yml"),
+        dir.path().join("compose.yaml"),
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    let o = run_in(&dir.path().join("mcp-manifests"), &["check"]);
+    assert_eq!(code(&o), 1, "{}{}", stdout(&o), stderr(&o));
+    assert!(stdout(&o).contains("daemon-port-exposed"), "{}", stdout(&o));
+    // COMPOSE_FILE names the files, as for compose.
+    let fixed = repo().join("examples/fixed-stack/docker-compose.dind.yml");
+    let o = bin()
+        .arg("check")
+        .current_dir(dir.path())
+        .env("NO_COLOR", "1")
+        .env("COMPOSE_FILE", &fixed)
+        .output()
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert!(
+        !String::from_utf8_lossy(&o.stdout).contains("daemon-port-exposed"),
+        "COMPOSE_FILE wins over the directory's file: {}",
+        String::from_utf8_lossy(&o.stdout)
+    );
 }
 
 #[test]
@@ -470,4 +524,29 @@ fn a_large_stack_is_checked_in_parallel_with_the_same_findings() {
     let mut rules = rules_of(&v);
     rules.sort();
     assert_eq!(rules, ["duplicate-host-port", "schema-violation"], "{v:#}");
+}
+
+/// Manifests kept where the DinD service bind-mounts them belong to the stack.
+#[test]
+fn manifests_in_a_directory_the_dind_service_mounts_are_found() {
+    let dir = tempdir();
+    write(
+        &dir.path().join("compose.yaml"),
+        "services:\n  dind:\n    image: docker:27.3.1-dind\n    privileged: true\n    volumes:\n      - ./orchestrator/mcp-manifests:/srv/manifests:ro\n      - dind-data:/var/lib/docker\nvolumes:\n  dind-data: {}\n",
+    );
+    write(
+        &dir.path().join("orchestrator/mcp-manifests/search.yml"),
+        "apiVersion: mcp/v1\nkind: MCPContainer\nmetadata: {name: search}\nspec:\n  image: search:1.0.0\n  ports: {\"13005\": \"3000\"}\n",
+    );
+    let o = run_in(dir.path(), &["check", "--format", "json"]);
+    let v = json_of(&o);
+    let files = v["summary"]["files"].as_u64().unwrap_or(0);
+    assert_eq!(files, 2, "{v:#}");
+    let forwarded = v["findings"]
+        .as_array()
+        .is_some_and(|a| a.iter().any(|f| f["rule"] == "inner-port-not-forwarded"));
+    assert!(
+        forwarded,
+        "the inner manifest is checked with the outer file: {v:#}"
+    );
 }

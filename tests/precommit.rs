@@ -94,13 +94,19 @@ fn the_check_hook_fails_broken_stacks_and_passes_fixed_ones() {
     }
     for at in ["", "deploy"] {
         let (code, text) = run_hook("broken-stack", at);
-        assert_eq!(code, 1, "the broken stack at `{at}` must fail the hook:\n{text}");
+        assert_eq!(
+            code, 1,
+            "the broken stack at `{at}` must fail the hook:\n{text}"
+        );
         assert!(
             text.contains("daemon-port-exposed") && text.contains("Failed"),
             "the hook reports the findings:\n{text}"
         );
         let (code, text) = run_hook("fixed-stack", at);
-        assert_eq!(code, 0, "the fixed stack at `{at}` must pass the hook:\n{text}");
+        assert_eq!(
+            code, 0,
+            "the fixed stack at `{at}` must pass the hook:\n{text}"
+        );
         assert!(text.contains("Passed"), "{text}");
     }
 }

@@ -65,7 +65,9 @@ pub fn run(args: &CheckArgs) -> Outcome {
             Err(err) => {
                 eprintln!("error: {err}");
                 if matches!(err, load::LoadError::NothingFound { .. }) {
-                    eprintln!("  = help: name the files (`dindctl check deploy/`), or render a profile (`dindctl check --profile default`)");
+                    eprintln!(
+                        "  = help: name the files (`dindctl check deploy/`), or render a profile (`dindctl check --profile default`)"
+                    );
                 }
                 return Outcome::Failed;
             }
@@ -88,7 +90,13 @@ pub fn run(args: &CheckArgs) -> Outcome {
     } else {
         Style::Plain
     };
-    out(&report::render(args.format, &findings, &db, file_count, style));
+    out(&report::render(
+        args.format,
+        &findings,
+        &db,
+        file_count,
+        style,
+    ));
     let fail = args.fail_on.severity();
     let outcome = if findings.iter().any(|d| d.severity >= fail) {
         Outcome::Findings
@@ -104,13 +112,16 @@ pub fn run(args: &CheckArgs) -> Outcome {
 /// `services:`); a manifest in `mcp-manifests/` or `mcp/` belongs to the directory above.
 fn stacks_of_changed(files: &[PathBuf]) -> Vec<PathBuf> {
     let holds_compose = |dir: &Path| -> bool {
-        load::discover::COMPOSE_NAMES.iter().any(|n| dir.join(n).is_file())
+        load::discover::COMPOSE_NAMES
+            .iter()
+            .any(|n| dir.join(n).is_file())
             || std::fs::read_dir(dir)
                 .map(|rd| {
                     rd.flatten().any(|e| {
                         let p = e.path();
                         p.extension().is_some_and(|x| x == "yml" || x == "yaml")
-                            && load::read::text(&p).is_ok_and(|t| load::discover::looks_like_compose(&t))
+                            && load::read::text(&p)
+                                .is_ok_and(|t| load::discover::looks_like_compose(&t))
                     })
                 })
                 .unwrap_or(false)

@@ -98,7 +98,9 @@ impl SourceArgs {
             paths: self.paths.clone(),
             env_file: self.env_file.clone(),
             compose_profiles: self.compose_profiles.clone(),
-            current_directory: !self.from_profile() && self.files.is_empty() && self.paths.is_empty(),
+            current_directory: !self.from_profile()
+                && self.files.is_empty()
+                && self.paths.is_empty(),
             ..crate::load::Inputs::default()
         }
     }

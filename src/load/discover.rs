@@ -41,7 +41,6 @@ pub struct Found {
     pub project_dir: Option<PathBuf>,
 }
 
-
 fn is_yaml(path: &Path) -> bool {
     path.extension().is_some_and(|e| e == "yml" || e == "yaml")
 }
@@ -154,17 +153,28 @@ fn current_directory(inputs: &Inputs, found: &mut Found) -> Result<(), LoadError
                 .get_or_insert_with(|| path.parent().unwrap_or(Path::new("")).to_path_buf());
             found.compose.push(compose_input(path)?);
         }
-        let dir = found.project_dir.clone().unwrap_or_else(|| PathBuf::from("."));
+        let dir = found
+            .project_dir
+            .clone()
+            .unwrap_or_else(|| PathBuf::from("."));
         manifests_of(&dir, found)?;
         return Ok(());
     }
     let mut dir = PathBuf::from(".");
     let mut absolute = cwd.clone();
     loop {
-        if let Some(main) = COMPOSE_NAMES.iter().map(|n| join(&dir, n)).find(|p| p.is_file()) {
+        if let Some(main) = COMPOSE_NAMES
+            .iter()
+            .map(|n| join(&dir, n))
+            .find(|p| p.is_file())
+        {
             found.project_dir = Some(dir.clone());
             found.compose.push(compose_input(main)?);
-            if let Some(o) = OVERRIDE_NAMES.iter().map(|n| join(&dir, n)).find(|p| p.is_file()) {
+            if let Some(o) = OVERRIDE_NAMES
+                .iter()
+                .map(|n| join(&dir, n))
+                .find(|p| p.is_file())
+            {
                 found.compose.push(compose_input(o)?);
             }
             manifests_of(&dir, found)?;
@@ -189,7 +199,11 @@ fn current_directory(inputs: &Inputs, found: &mut Found) -> Result<(), LoadError
 
 pub fn find(inputs: &Inputs, memory: &[MemoryFile]) -> Result<Found, LoadError> {
     let mut found = Found::default();
-    if inputs.current_directory && inputs.paths.is_empty() && inputs.compose_files.is_empty() && memory.is_empty() {
+    if inputs.current_directory
+        && inputs.paths.is_empty()
+        && inputs.compose_files.is_empty()
+        && memory.is_empty()
+    {
         current_directory(inputs, &mut found)?;
         return Ok(found);
     }
@@ -247,10 +261,18 @@ pub fn find(inputs: &Inputs, memory: &[MemoryFile]) -> Result<Found, LoadError> 
 /// A stack directory: its compose file (the first standard name and its override, as
 /// compose picks them; else every YAML file with a top-level `services:`) and its manifests.
 fn directory(dir: &Path, found: &mut Found) -> Result<(), LoadError> {
-    if let Some(main) = COMPOSE_NAMES.iter().map(|n| join(dir, n)).find(|p| p.is_file()) {
+    if let Some(main) = COMPOSE_NAMES
+        .iter()
+        .map(|n| join(dir, n))
+        .find(|p| p.is_file())
+    {
         found.project_dir.get_or_insert_with(|| dir.to_path_buf());
         found.compose.push(compose_input(main)?);
-        if let Some(o) = OVERRIDE_NAMES.iter().map(|n| join(dir, n)).find(|p| p.is_file()) {
+        if let Some(o) = OVERRIDE_NAMES
+            .iter()
+            .map(|n| join(dir, n))
+            .find(|p| p.is_file())
+        {
             found.compose.push(compose_input(o)?);
         }
     } else {

@@ -74,5 +74,5 @@ fn document(
         findings.extend(schema.validate(&doc, "schema-violation"));
     }
     let kind = kind.map(|k| k.value.text).unwrap_or_default();
-    Manifest::from_node(source, doc, &kind)
+    Manifest::from_node(source, doc, &kind, findings)
 }

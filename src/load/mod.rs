@@ -151,8 +151,14 @@ fn environment(
 /// The Dockerfile of each service's local `build:` context (relative to the compose file
 /// that names it), for what it says about the image: its base, user, groups, health check.
 fn read_dockerfiles(project: &mut Project, db: &SourceDb) {
-    for service in project.services.iter_mut().chain(project.disabled.iter_mut()) {
-        let Some(build) = &service.build else { continue };
+    for service in project
+        .services
+        .iter_mut()
+        .chain(project.disabled.iter_mut())
+    {
+        let Some(build) = &service.build else {
+            continue;
+        };
         let Some(context) = build.context.as_ref().filter(|c| !c.value.unresolved) else {
             continue;
         };
@@ -186,7 +192,9 @@ fn bound_dirs(stack: &Stack, db: &SourceDb) -> Vec<PathBuf> {
             if m.kind != crate::model::compose::MountKind::Bind || m.unknown {
                 continue;
             }
-            let Some(source) = m.source.as_deref() else { continue };
+            let Some(source) = m.source.as_deref() else {
+                continue;
+            };
             if source.starts_with('~') || is_socket_like(source) {
                 continue;
             }
@@ -207,7 +215,15 @@ fn bound_dirs(stack: &Stack, db: &SourceDb) -> Vec<PathBuf> {
 fn is_socket_like(source: &str) -> bool {
     matches!(
         source.trim_end_matches('/'),
-        "/" | "/var/run" | "/run" | "/var/run/docker.sock" | "/run/docker.sock" | "/var/lib/docker" | "/lib/modules" | "/sys" | "/proc" | "/dev"
+        "/" | "/var/run"
+            | "/run"
+            | "/var/run/docker.sock"
+            | "/run/docker.sock"
+            | "/var/lib/docker"
+            | "/lib/modules"
+            | "/sys"
+            | "/proc"
+            | "/dev"
     )
 }
 

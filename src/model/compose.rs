@@ -522,7 +522,9 @@ impl Service {
                 .unwrap_or_default(),
             dockerfile: None,
             dind: None,
-            one_shot: get("restart").and_then(text).is_some_and(|t| t.value.text == "no")
+            one_shot: get("restart")
+                .and_then(text)
+                .is_some_and(|t| t.value.text == "no")
                 || deploy
                     .and_then(|d| d.get("restart_policy"))
                     .and_then(|r| r.get("condition"))

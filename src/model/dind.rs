@@ -187,7 +187,12 @@ fn bool_flag(args: &[String], name: &str) -> Option<bool> {
 
 /// The dockerd command line the container runs, following `dockerd-entrypoint.sh` for daemon
 /// images; `None` when it does not run dockerd in a way that can be read.
-fn dockerd_args(service: &Service, image_entrypoint: bool, tls_certdir: Option<&str>, socket: &str) -> Option<Vec<String>> {
+fn dockerd_args(
+    service: &Service,
+    image_entrypoint: bool,
+    tls_certdir: Option<&str>,
+    socket: &str,
+) -> Option<Vec<String>> {
     let mut argv = argv(service);
     let entrypoint_set = !service.entrypoint.is_empty();
     if !entrypoint_set && image_entrypoint {
@@ -222,7 +227,8 @@ fn dockerd_args(service: &Service, image_entrypoint: bool, tls_certdir: Option<&
 
 /// Reads a dockerd command line.
 fn parse_dockerd(args: &[String]) -> DaemonConfig {
-    let tls = bool_flag(args, "--tlsverify") == Some(true) || bool_flag(args, "--tls") == Some(true);
+    let tls =
+        bool_flag(args, "--tlsverify") == Some(true) || bool_flag(args, "--tls") == Some(true);
     let hosts = flag_values(args, &["-H", "--host"]);
     let mut listeners = Vec::new();
     let mut socket = None;
@@ -231,7 +237,11 @@ fn parse_dockerd(args: &[String]) -> DaemonConfig {
     }
     for h in hosts {
         if let Some(path) = h.strip_prefix("unix://") {
-            socket = Some(if path.is_empty() { "/var/run/docker.sock".into() } else { path.to_string() });
+            socket = Some(if path.is_empty() {
+                "/var/run/docker.sock".into()
+            } else {
+                path.to_string()
+            });
         } else if let Some(rest) = h.strip_prefix("tcp://") {
             let rest = rest.trim_end_matches('/');
             let port = match rest.rsplit_once(':') {
@@ -247,15 +257,25 @@ fn parse_dockerd(args: &[String]) -> DaemonConfig {
         tls,
         listeners,
         socket,
-        data_root: flag_values(args, &["--data-root", "-g", "--graph"]).last().map(|s| s.to_string()),
+        data_root: flag_values(args, &["--data-root", "-g", "--graph"])
+            .last()
+            .map(|s| s.to_string()),
     }
 }
 
 impl<'a> Daemon<'a> {
     /// The daemon of a service taken for one (`evidence`).
     pub fn new(service: &'a Service, evidence: Evidence) -> Self {
-        let image = service.image.as_ref().map(|i| i.value.text.as_str()).unwrap_or("");
-        let built_from = service.dockerfile.as_ref().and_then(|d| d.base()).unwrap_or("");
+        let image = service
+            .image
+            .as_ref()
+            .map(|i| i.value.text.as_str())
+            .unwrap_or("");
+        let built_from = service
+            .dockerfile
+            .as_ref()
+            .and_then(|d| d.base())
+            .unwrap_or("");
         let dind_image = is_dind_image(image) || is_dind_image(built_from);
         let rootless = is_rootless_image(image) || is_rootless_image(built_from);
         let unknown_var = service
@@ -263,7 +283,9 @@ impl<'a> Daemon<'a> {
             .iter()
             .chain(&service.command)
             .any(|t| t.value.unresolved)
-            || service.env("DOCKER_TLS_CERTDIR").is_some_and(|v| v.value.unresolved);
+            || service
+                .env("DOCKER_TLS_CERTDIR")
+                .is_some_and(|v| v.value.unresolved);
         // docker:dind sets `DOCKER_TLS_CERTDIR=/certs`; the environment may change it.
         let certdir = service
             .env("DOCKER_TLS_CERTDIR")
@@ -339,7 +361,11 @@ impl<'a> Daemon<'a> {
 
     /// The listener on `port`, when the configuration is known.
     pub fn listener(&self, port: u16) -> Option<&Listener> {
-        self.config.as_ref()?.listeners.iter().find(|l| l.port == port)
+        self.config
+            .as_ref()?
+            .listeners
+            .iter()
+            .find(|l| l.port == port)
     }
 
     /// Where the daemon keeps its data inside the container.
@@ -445,7 +471,10 @@ pub enum Resolution<'p> {
 
 /// Resolves `name` as compose's DNS would for `client`.
 pub fn resolve<'p>(project: &'p Project, client: &'p Service, name: &str) -> Resolution<'p> {
-    let mine: HashSet<&str> = attached(project, client, 0).unwrap_or_default().into_iter().collect();
+    let mine: HashSet<&str> = attached(project, client, 0)
+        .unwrap_or_default()
+        .into_iter()
+        .collect();
     let links: HashMap<&str, &str> = client
         .links
         .iter()
@@ -458,7 +487,11 @@ pub fn resolve<'p>(project: &'p Project, client: &'p Service, name: &str) -> Res
     for s in &project.services {
         let how = if s.name == name {
             Some("service name")
-        } else if s.container_name.as_ref().is_some_and(|c| c.value.text == name) {
+        } else if s
+            .container_name
+            .as_ref()
+            .is_some_and(|c| c.value.text == name)
+        {
             Some("container_name")
         } else if s.aliases.iter().any(|(_, a)| a == name) {
             Some("network alias")
@@ -471,7 +504,9 @@ pub fn resolve<'p>(project: &'p Project, client: &'p Service, name: &str) -> Res
         let theirs = attached(project, s, 0).unwrap_or_default();
         let shared = theirs.iter().any(|n| mine.contains(n));
         let alias_ok = how != "network alias"
-            || s.aliases.iter().any(|(net, a)| a == name && mine.contains(net.as_str()));
+            || s.aliases
+                .iter()
+                .any(|(net, a)| a == name && mine.contains(net.as_str()));
         if shared && alias_ok {
             return Resolution::Service(s, how);
         }
@@ -654,9 +689,17 @@ mod tests {
     #[test]
     fn dockerd_flags() {
         let c = parse_dockerd(&args("dockerd --host=tcp://0.0.0.0:2376 --tls=false"));
-        assert_eq!(c.listeners, [Listener { port: 2376, tls: false }]);
+        assert_eq!(
+            c.listeners,
+            [Listener {
+                port: 2376,
+                tls: false
+            }]
+        );
         assert_eq!(c.socket, None, "an explicit host list replaces the socket");
-        let c = parse_dockerd(&args("dockerd --tlsverify --tls=false -H tcp://0.0.0.0:2376"));
+        let c = parse_dockerd(&args(
+            "dockerd --tlsverify --tls=false -H tcp://0.0.0.0:2376",
+        ));
         assert!(c.tls, "--tlsverify implies TLS");
         let c = parse_dockerd(&args("dockerd"));
         assert_eq!(c.socket.as_deref(), Some("/var/run/docker.sock"));
@@ -677,7 +720,11 @@ mod tests {
         ] {
             assert!(is_dind_image(image), "{image}");
         }
-        for image in ["docker:25.0.5-cli", "portainer/portainer-ce", "gitlab/gitlab-runner:v17"] {
+        for image in [
+            "docker:25.0.5-cli",
+            "portainer/portainer-ce",
+            "gitlab/gitlab-runner:v17",
+        ] {
             assert!(!is_dind_image(image), "{image}");
         }
         assert!(is_rootless_image("docker:27-dind-rootless"));

@@ -56,7 +56,10 @@ pub fn parse(text: &str) -> Dockerfile {
                     .filter(|p| !p.starts_with("--"))
                     .collect();
                 let Some(image) = parts.first() else { continue };
-                let image = stages.get(*image).cloned().unwrap_or_else(|| (*image).to_string());
+                let image = stages
+                    .get(*image)
+                    .cloned()
+                    .unwrap_or_else(|| (*image).to_string());
                 if let [_, as_, name] = parts.as_slice() {
                     if as_.eq_ignore_ascii_case("as") {
                         stages.insert((*name).to_string(), image.clone());
@@ -185,7 +188,6 @@ fn parse_users(text: &str) -> DockerfileUsers {
     out
 }
 
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -197,7 +199,11 @@ mod tests {
         );
         assert_eq!(d.users.group_gids.get("docker"), Some(&2375));
         assert_eq!(d.users.group_gids.get("ops"), Some(&999));
-        assert!(d.users.memberships.contains(&("app".into(), "docker".into())));
+        assert!(
+            d.users
+                .memberships
+                .contains(&("app".into(), "docker".into()))
+        );
         assert!(d.users.memberships.contains(&("app".into(), "ops".into())));
         assert_eq!(d.users.last_user.as_deref(), Some("app"));
     }
@@ -209,7 +215,10 @@ mod tests {
         );
         assert_eq!(d.base(), Some("docker:27-dind"));
         assert_eq!(d.healthcheck, Some(true));
-        assert_eq!(d.entrypoint, Some(vec!["dockerd-entrypoint.sh".to_string()]));
+        assert_eq!(
+            d.entrypoint,
+            Some(vec!["dockerd-entrypoint.sh".to_string()])
+        );
         assert_eq!(d.cmd.map(|c| c.len()), Some(3));
     }
 }

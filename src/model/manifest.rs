@@ -2,8 +2,11 @@
 //! spanned trees. Like the compose model, building never fails; the mcp/v1 schema reports
 //! shapes that are wrong.
 
+use crate::diag::Diagnostic;
 use crate::source::{SourceId, Span};
 use crate::yaml::{Node, Value};
+
+use super::units;
 
 use super::compose::{EnvVar, Healthcheck};
 use super::ports::{self, PortSpec};
@@ -12,7 +15,8 @@ use super::{Spanned, Text, text};
 #[derive(Clone, Debug)]
 pub struct Manifest {
     pub source: SourceId,
-    pub node: Node,
+    /// The document's span.
+    pub span: Span,
     pub name: Spanned<String>,
     pub kind: ManifestKind,
 }
@@ -41,6 +45,60 @@ pub struct Container {
     pub group_add: Vec<Spanned<Text>>,
     pub has_limits: bool,
     pub command: Vec<Spanned<Text>>,
+    /// `command` as the words the container runs (a string is split like a shell does);
+    /// `None` when absent or unreadable.
+    pub command_words: Option<Spanned<Vec<String>>>,
+    /// `entrypoint`, likewise.
+    pub entrypoint: Option<Spanned<Vec<String>>>,
+    pub working_dir: Option<Spanned<String>>,
+    /// Health-check timings and retries, typed (nanoseconds; `None` when absent).
+    pub health: HealthTimes,
+    pub restart: Option<Spanned<String>>,
+    pub limits: InnerResources,
+    pub reservations: InnerResources,
+    pub extra_hosts: Vec<Spanned<String>>,
+    pub cap_add: Vec<Spanned<String>>,
+    pub cap_drop: Vec<Spanned<String>>,
+    pub read_only: Option<Spanned<bool>>,
+    pub privileged: Option<Spanned<bool>>,
+    /// `tmpfs` entries: mount path and options.
+    pub tmpfs: Vec<Spanned<(String, String)>>,
+    pub security_opt: Vec<Spanned<String>>,
+    pub stop_signal: Option<Spanned<String>>,
+    pub stop_grace_period_ns: Option<Spanned<i64>>,
+    pub logging: Option<Logging>,
+    pub devices: Vec<Spanned<Device>>,
+}
+
+/// Typed health-check timings of an inner container.
+#[derive(Clone, Debug, Default)]
+pub struct HealthTimes {
+    pub interval_ns: Option<i64>,
+    pub timeout_ns: Option<i64>,
+    pub start_period_ns: Option<i64>,
+    pub start_interval_ns: Option<i64>,
+    pub retries: Option<i64>,
+}
+
+/// `resources.limits` or `.reservations`: CPUs in billionths, memory in bytes.
+#[derive(Clone, Debug, Default)]
+pub struct InnerResources {
+    pub nano_cpus: Option<Spanned<i64>>,
+    pub memory: Option<Spanned<i64>>,
+}
+
+#[derive(Clone, Debug)]
+pub struct Logging {
+    pub driver: Spanned<String>,
+    pub options: Vec<(String, String)>,
+}
+
+/// `host_path[:container_path[:permissions]]`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Device {
+    pub host: String,
+    pub container: String,
+    pub permissions: String,
 }
 
 #[derive(Clone, Debug)]
@@ -113,8 +171,14 @@ fn names(node: Option<&Node>) -> Vec<Spanned<String>> {
 }
 
 impl Manifest {
-    /// Types a document already known to be `mcp/v1` with a known kind.
-    pub fn from_node(source: SourceId, node: Node, kind: &str) -> Option<Self> {
+    /// Types a document already known to be `mcp/v1` with a known kind. Values that do not
+    /// parse (durations, sizes, commands, devices) are findings in `out` and left out.
+    pub fn from_node(
+        source: SourceId,
+        node: Node,
+        kind: &str,
+        out: &mut Vec<Diagnostic>,
+    ) -> Option<Self> {
         let metadata = node.get("metadata")?;
         let name = metadata.get("name").and_then(text)?;
         let name = Spanned {
@@ -123,7 +187,9 @@ impl Manifest {
         };
         let spec = node.get("spec");
         let kind = match kind {
-            "MCPContainer" => ManifestKind::Container(Box::new(container(&name, metadata, spec?))),
+            "MCPContainer" => {
+                ManifestKind::Container(Box::new(container(&name, metadata, spec?, out)))
+            }
             "MCPNetwork" => ManifestKind::Network(InnerNetwork {
                 subnet: spec.and_then(|s| s.get("subnet")).and_then(text),
                 gateway: spec.and_then(|s| s.get("gateway")).and_then(text),
@@ -140,7 +206,7 @@ impl Manifest {
         };
         Some(Self {
             source,
-            node,
+            span: node.span,
             name,
             kind,
         })
@@ -154,7 +220,169 @@ impl Manifest {
     }
 }
 
-fn container(name: &Spanned<String>, metadata: &Node, spec: &Node) -> Container {
+fn strings(node: Option<&Node>) -> Vec<Spanned<String>> {
+    names(node)
+}
+
+fn boolean(node: Option<&Node>) -> Option<Spanned<bool>> {
+    let node = node?;
+    Some(Spanned {
+        value: super::compose::boolean(node)?,
+        span: node.span,
+    })
+}
+
+/// A list of words, or a string split into words as a shell would.
+fn words(
+    node: Option<&Node>,
+    field: &str,
+    out: &mut Vec<Diagnostic>,
+) -> Option<Spanned<Vec<String>>> {
+    let node = node?;
+    match &node.value {
+        Value::Seq(items) => Some(Spanned {
+            value: items
+                .iter()
+                .filter_map(text)
+                .map(|t| t.value.text)
+                .collect(),
+            span: node.span,
+        }),
+        Value::Scalar(_) => {
+            let t = text(node)?;
+            match units::split_words(&t.value.text) {
+                Some(w) => Some(Spanned {
+                    value: w,
+                    span: node.span,
+                }),
+                None => {
+                    out.push(Diagnostic::error(
+                        "invalid-command",
+                        format!(
+                            "`{field}` `{}` has an unterminated quote or a trailing `\\`",
+                            t.value.text
+                        ),
+                        Some(node.span),
+                    ));
+                    None
+                }
+            }
+        }
+        Value::Map(_) => None,
+    }
+}
+
+fn duration(node: Option<&Node>, field: &str, out: &mut Vec<Diagnostic>) -> Option<Spanned<i64>> {
+    let t = node.and_then(text)?;
+    if t.value.unresolved {
+        return None;
+    }
+    match units::compose_duration_ns(&t.value.text) {
+        Ok(ns) if ns >= 0 => Some(Spanned {
+            value: ns,
+            span: t.span,
+        }),
+        Ok(_) => {
+            out.push(Diagnostic::error(
+                "invalid-duration",
+                format!("`{field}` is negative: `{}`", t.value.text),
+                Some(t.span),
+            ));
+            None
+        }
+        Err(e) => {
+            out.push(
+                Diagnostic::error("invalid-duration", format!("`{field}`: {e}"), Some(t.span))
+                    .with_help("write a number with a unit: `30s`, `1m30s`, `500ms`"),
+            );
+            None
+        }
+    }
+}
+
+fn resources(node: Option<&Node>, out: &mut Vec<Diagnostic>) -> InnerResources {
+    let Some(node) = node else {
+        return InnerResources::default();
+    };
+    let mut r = InnerResources::default();
+    if let Some(t) = node
+        .get("cpus")
+        .and_then(text)
+        .filter(|t| !t.value.unresolved)
+    {
+        match units::nano_cpus(&t.value.text) {
+            Some(n) => {
+                r.nano_cpus = Some(Spanned {
+                    value: n,
+                    span: t.span,
+                })
+            }
+            None => out.push(Diagnostic::error(
+                "invalid-number",
+                format!("`cpus` is not a number of CPUs: `{}`", t.value.text),
+                Some(t.span),
+            )),
+        }
+    }
+    if let Some(t) = node
+        .get("memory")
+        .and_then(text)
+        .filter(|t| !t.value.unresolved)
+    {
+        match units::bytes(&t.value.text) {
+            Some(n) => {
+                r.memory = Some(Spanned {
+                    value: n,
+                    span: t.span,
+                })
+            }
+            None => out.push(
+                Diagnostic::error(
+                    "invalid-byte-size",
+                    format!("`memory` is not a size: `{}`", t.value.text),
+                    Some(t.span),
+                )
+                .with_help("write a number with a unit: `512m`, `1g`"),
+            ),
+        }
+    }
+    r
+}
+
+fn device(t: &Spanned<String>, out: &mut Vec<Diagnostic>) -> Option<Spanned<Device>> {
+    let parts: Vec<&str> = t.value.split(':').collect();
+    let (host, container, permissions) = match parts.as_slice() {
+        [h] => (*h, *h, "rwm"),
+        [h, c] => (*h, *c, "rwm"),
+        [h, c, p] => (*h, *c, *p),
+        _ => {
+            out.push(Diagnostic::error(
+                "invalid-mount",
+                format!(
+                    "device `{}` is not `host_path[:container_path[:permissions]]`",
+                    t.value
+                ),
+                Some(t.span),
+            ));
+            return None;
+        }
+    };
+    Some(Spanned {
+        value: Device {
+            host: host.to_string(),
+            container: container.to_string(),
+            permissions: permissions.to_string(),
+        },
+        span: t.span,
+    })
+}
+
+fn container(
+    name: &Spanned<String>,
+    metadata: &Node,
+    spec: &Node,
+    out: &mut Vec<Diagnostic>,
+) -> Container {
     let container_name = spec
         .get("container_name")
         .and_then(text)
@@ -213,6 +441,20 @@ fn container(name: &Spanned<String>, metadata: &Node, spec: &Node) -> Container 
         })
         .unwrap_or_default();
     let healthcheck = spec.get("healthcheck").map(super::compose::healthcheck);
+    let h = spec.get("healthcheck");
+    let hfield = |k: &str, out: &mut Vec<Diagnostic>| {
+        duration(h.and_then(|h| h.get(k)), k, out).map(|d| d.value)
+    };
+    let health = HealthTimes {
+        interval_ns: hfield("interval", out),
+        timeout_ns: hfield("timeout", out),
+        start_period_ns: hfield("start_period", out),
+        start_interval_ns: hfield("start_interval", out),
+        retries: h
+            .and_then(|h| h.get("retries"))
+            .and_then(text)
+            .and_then(|t| t.value.text.parse().ok()),
+    };
     let has_limits = spec
         .get("resources")
         .and_then(|r| r.get("limits"))
@@ -233,5 +475,59 @@ fn container(name: &Spanned<String>, metadata: &Node, spec: &Node) -> Container 
         group_add: list(spec.get("group_add")),
         has_limits,
         command: list(spec.get("command")),
+        command_words: words(spec.get("command"), "command", out),
+        entrypoint: words(spec.get("entrypoint"), "entrypoint", out),
+        working_dir: spec.get("working_dir").and_then(text).map(|t| Spanned {
+            value: t.value.text,
+            span: t.span,
+        }),
+        health,
+        restart: spec.get("restart_policy").and_then(text).map(|t| Spanned {
+            value: t.value.text,
+            span: t.span,
+        }),
+        limits: resources(spec.get("resources").and_then(|r| r.get("limits")), out),
+        reservations: resources(
+            spec.get("resources").and_then(|r| r.get("reservations")),
+            out,
+        ),
+        extra_hosts: strings(spec.get("extra_hosts")),
+        cap_add: strings(spec.get("cap_add")),
+        cap_drop: strings(spec.get("cap_drop")),
+        read_only: boolean(spec.get("read_only")),
+        privileged: boolean(spec.get("privileged")),
+        tmpfs: strings(spec.get("tmpfs"))
+            .into_iter()
+            .map(|t| {
+                let (path, opts) = t.value.split_once(':').unwrap_or((&t.value, ""));
+                Spanned {
+                    value: (path.to_string(), opts.to_string()),
+                    span: t.span,
+                }
+            })
+            .collect(),
+        security_opt: strings(spec.get("security_opt")),
+        stop_signal: spec.get("stop_signal").and_then(text).map(|t| Spanned {
+            value: t.value.text,
+            span: t.span,
+        }),
+        stop_grace_period_ns: duration(spec.get("stop_grace_period"), "stop_grace_period", out),
+        logging: spec.get("logging").and_then(|l| {
+            let driver = l.get("driver").and_then(text)?;
+            Some(Logging {
+                driver: Spanned {
+                    value: driver.value.text,
+                    span: driver.span,
+                },
+                options: map_pairs(l.get("options"))
+                    .into_iter()
+                    .map(|(k, v)| (k, v.value.text))
+                    .collect(),
+            })
+        }),
+        devices: strings(spec.get("devices"))
+            .iter()
+            .filter_map(|d| device(d, out))
+            .collect(),
     }
 }

@@ -11,9 +11,8 @@ use sha2::{Digest as _, Sha256};
 
 use crate::diag::Diagnostic;
 use crate::model::units;
-use crate::model::{ManifestKind, Spanned, Stack, Text, text};
+use crate::model::{Container, ManifestKind, Spanned, Stack, Text};
 use crate::source::{SourceDb, Span};
-use crate::yaml::{Node, Value};
 
 /// The fields of a container dindctl manages, normalized.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
@@ -21,6 +20,9 @@ pub struct ContainerSpec {
     pub image: String,
     /// The image ID the reference resolved to on the daemon.
     pub image_id: String,
+    /// `None`: the image's entrypoint (filled in from the image when comparing).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub entrypoint: Option<Vec<String>>,
     pub command: Vec<String>,
     pub environment: BTreeMap<String, String>,
     /// `[host_ip:]host_port->container_port/proto`, sorted.
@@ -36,6 +38,40 @@ pub struct ContainerSpec {
     pub group_add: Vec<String>,
     /// Secret name to a digest of its content (never the content).
     pub secrets: BTreeMap<String, String>,
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub working_dir: String,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub extra_hosts: Vec<String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub cap_add: Vec<String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub cap_drop: Vec<String>,
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub read_only: bool,
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub privileged: bool,
+    /// Mount path to options.
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub tmpfs: BTreeMap<String, String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub security_opt: Vec<String>,
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub stop_signal: String,
+    /// Seconds between the stop signal and the kill; `None`: the daemon's default.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub stop_timeout: Option<i64>,
+    /// `None`: the daemon's default log driver.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub logging: Option<LogSpec>,
+    /// `host:container:permissions`, sorted.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub devices: Vec<String>,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct LogSpec {
+    pub driver: String,
+    pub options: BTreeMap<String, String>,
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
@@ -48,6 +84,8 @@ pub struct HealthSpec {
     pub retries: i64,
     #[serde(rename = "start_period", serialize_with = "as_duration")]
     pub start_period_ns: i64,
+    #[serde(rename = "start_interval", serialize_with = "as_duration")]
+    pub start_interval_ns: i64,
 }
 
 /// Durations are shown as compose writes them (`30s`, `1m30s`); exact to the millisecond.
@@ -171,11 +209,14 @@ pub fn build(stack: &Stack, db: &SourceDb, project: &str) -> Result<Desired, Vec
                     ));
                     continue;
                 };
+                // Lexically: `build/dindctl/mcp-manifests/../secrets/x` names
+                // `build/dindctl/secrets/x` even when `mcp-manifests/` does not exist (a
+                // profile applied without being written).
                 let base = Path::new(db.name(m.source))
                     .parent()
                     .unwrap_or(Path::new(""))
                     .to_path_buf();
-                let path = base.join(&file.value.text);
+                let path = crate::load::lexical(&base.join(&file.value.text));
                 secret_files.insert(m.name.value.clone(), (path, file.span));
             }
             ManifestKind::Container(_) => {}
@@ -184,9 +225,6 @@ pub fn build(stack: &Stack, db: &SourceDb, project: &str) -> Result<Desired, Vec
     let mut volumes: BTreeMap<String, Span> = BTreeMap::new();
     let mut loaded_secrets: BTreeMap<String, SecretFile> = BTreeMap::new();
     for (m, c) in stack.containers() {
-        let Some(spec_node) = m.node.get("spec") else {
-            continue;
-        };
         let mut local: Vec<Diagnostic> = Vec::new();
         let mut err = |span: Span, msg: String| {
             local.push(Diagnostic::error("apply", msg, Some(span)));
@@ -199,61 +237,8 @@ pub fn build(stack: &Stack, db: &SourceDb, project: &str) -> Result<Desired, Vec
             ));
             continue;
         };
-        let mut spec = ContainerSpec {
-            image: image.value.text.clone(),
-            restart: "no".into(),
-            ..Default::default()
-        };
-        // command: a list, or a string split into words.
-        match spec_node.get("command").map(|n| (&n.value, n.span)) {
-            Some((Value::Scalar(_), span)) => {
-                let t = spec_node
-                    .get("command")
-                    .and_then(text)
-                    .map(|t| t.value.text)
-                    .unwrap_or_default();
-                match units::split_words(&t) {
-                    Some(words) => spec.command = words,
-                    None => err(span, "`command` has an unterminated quote".into()),
-                }
-            }
-            Some(_) => spec.command = c.command.iter().map(|t| t.value.text.clone()).collect(),
-            None => {}
-        }
-        for var in &c.environment {
-            if let Some(v) = &var.value {
-                spec.environment
-                    .insert(var.key.clone(), v.value.text.clone());
-            }
-        }
-        let mut port_spans = Vec::new();
-        for p in &c.ports {
-            match &p.spec {
-                Ok(ps) => {
-                    let Some(host) = ps.host else {
-                        err(p.span, "an inner port needs a host port".into());
-                        continue;
-                    };
-                    if ps.container.len() != host.len() {
-                        err(
-                            p.span,
-                            "host and container port ranges differ in length".into(),
-                        );
-                        continue;
-                    }
-                    for i in 0..host.len() {
-                        let hp = host.start as u32 + i;
-                        let cp = ps.container.start as u32 + i;
-                        let ip = ps.host_ip.map(|ip| ip.to_string()).unwrap_or_default();
-                        let key = port_key(&ip, &hp.to_string(), &format!("{cp}/{}", ps.protocol));
-                        port_spans.push((key.clone(), p.span));
-                        spec.ports.push(key);
-                    }
-                }
-                Err(e) => err(p.span, format!("invalid port: {e}")),
-            }
-        }
-        spec.ports.sort();
+        let mut spec = container_spec(c, image.value.text.clone(), &mut err);
+        let port_spans = ports(c, &mut spec, &mut err);
         for v in &c.volumes {
             if !v.is_bind && !v.source.starts_with('.') {
                 volumes.entry(v.source.clone()).or_insert(v.span);
@@ -274,44 +259,6 @@ pub fn build(stack: &Stack, db: &SourceDb, project: &str) -> Result<Desired, Vec
             spec.mounts.push(bind);
         }
         spec.mounts.sort();
-        spec.networks = c.networks.iter().map(|n| n.value.clone()).collect();
-        spec.networks.sort();
-        spec.networks.dedup();
-        if let Some(h) = spec_node.get("healthcheck") {
-            spec.healthcheck = healthcheck(h, &mut err);
-        }
-        if let Some(r) = spec_node.get("resources") {
-            let get = |a: &str, b: &str| r.get(a).and_then(|x| x.get(b)).and_then(text);
-            if let Some(t) = get("limits", "cpus") {
-                match units::nano_cpus(&t.value.text) {
-                    Some(n) => spec.resources.nano_cpus = n,
-                    None => err(t.span, format!("invalid cpus `{}`", t.value.text)),
-                }
-            }
-            for (group, slot) in [("limits", 0), ("reservations", 1)] {
-                if let Some(t) = get(group, "memory") {
-                    match units::bytes(&t.value.text) {
-                        Some(n) if slot == 0 => spec.resources.memory = n,
-                        Some(n) => spec.resources.memory_reservation = n,
-                        None => err(t.span, format!("invalid memory size `{}`", t.value.text)),
-                    }
-                }
-            }
-        }
-        if let Some(t) = spec_node.get("restart_policy").and_then(text) {
-            let r = t.value.text.clone();
-            let ok = matches!(
-                r.as_str(),
-                "no" | "always" | "unless-stopped" | "on-failure"
-            ) || r
-                .strip_prefix("on-failure:")
-                .is_some_and(|n| n.parse::<u32>().is_ok());
-            if ok {
-                spec.restart = r;
-            } else {
-                err(t.span, format!("invalid restart_policy `{r}`"));
-            }
-        }
         for (k, v) in c.metadata_labels.iter().chain(&c.labels) {
             if k.starts_with(super::LABEL_PREFIX) {
                 err(
@@ -324,12 +271,6 @@ pub fn build(stack: &Stack, db: &SourceDb, project: &str) -> Result<Desired, Vec
             }
             spec.labels.insert(k.clone(), v.value.text.clone());
         }
-        spec.user = c
-            .user
-            .as_ref()
-            .map(|u| u.value.text.clone())
-            .unwrap_or_default();
-        spec.group_add = c.group_add.iter().map(|g| g.value.text.clone()).collect();
         let mut secrets = Vec::new();
         for s in &c.secrets {
             let Some((path, file_span)) = secret_files.get(&s.value) else {
@@ -341,7 +282,7 @@ pub fn build(stack: &Stack, db: &SourceDb, project: &str) -> Result<Desired, Vec
             };
             let file = match loaded_secrets.get(&s.value) {
                 Some(f) => f.clone(),
-                None => match std::fs::read(path) {
+                None => match crate::load::read::bytes(path, crate::load::read::MAX_SECRET_BYTES) {
                     Ok(content) => {
                         let f = SecretFile {
                             name: s.value.clone(),
@@ -352,14 +293,7 @@ pub fn build(stack: &Stack, db: &SourceDb, project: &str) -> Result<Desired, Vec
                         f
                     }
                     Err(e) => {
-                        err(
-                            *file_span,
-                            format!(
-                                "cannot read secret `{}` from {}: {e}",
-                                s.value,
-                                path.display()
-                            ),
-                        );
+                        err(*file_span, format!("cannot read secret `{}`: {e}", s.value));
                         continue;
                     }
                 },
@@ -420,6 +354,155 @@ pub fn build(stack: &Stack, db: &SourceDb, project: &str) -> Result<Desired, Vec
     }
 }
 
+fn sorted(items: &[Spanned<String>]) -> Vec<String> {
+    let mut v: Vec<String> = items.iter().map(|i| i.value.clone()).collect();
+    v.sort();
+    v.dedup();
+    v
+}
+
+/// Every field of the container but ports, mounts, labels and secrets, from the typed
+/// manifest (values that did not parse are the loader's findings).
+fn container_spec(
+    c: &Container,
+    image: String,
+    err: &mut impl FnMut(Span, String),
+) -> ContainerSpec {
+    let mut spec = ContainerSpec {
+        image,
+        restart: "no".into(),
+        ..Default::default()
+    };
+    spec.command = c
+        .command_words
+        .as_ref()
+        .map(|w| w.value.clone())
+        .unwrap_or_default();
+    spec.entrypoint = c.entrypoint.as_ref().map(|w| w.value.clone());
+    for var in &c.environment {
+        if let Some(v) = &var.value {
+            spec.environment
+                .insert(var.key.clone(), v.value.text.clone());
+        }
+    }
+    spec.networks = sorted(&c.networks);
+    spec.healthcheck = c.healthcheck.as_ref().map(|h| {
+        if h.disabled {
+            HealthSpec {
+                test: vec!["NONE".into()],
+                ..Default::default()
+            }
+        } else {
+            HealthSpec {
+                test: h.test.iter().map(|t| t.value.text.clone()).collect(),
+                interval_ns: c.health.interval_ns.unwrap_or(0),
+                timeout_ns: c.health.timeout_ns.unwrap_or(0),
+                retries: c.health.retries.unwrap_or(0),
+                start_period_ns: c.health.start_period_ns.unwrap_or(0),
+                start_interval_ns: c.health.start_interval_ns.unwrap_or(0),
+            }
+        }
+    });
+    spec.resources.nano_cpus = c.limits.nano_cpus.as_ref().map_or(0, |v| v.value);
+    spec.resources.memory = c.limits.memory.as_ref().map_or(0, |v| v.value);
+    spec.resources.memory_reservation = c.reservations.memory.as_ref().map_or(0, |v| v.value);
+    if let Some(r) = &c.restart {
+        let ok = matches!(
+            r.value.as_str(),
+            "no" | "always" | "unless-stopped" | "on-failure"
+        ) || r
+            .value
+            .strip_prefix("on-failure:")
+            .is_some_and(|n| n.parse::<u32>().is_ok());
+        if ok {
+            spec.restart = r.value.clone();
+        } else {
+            err(r.span, format!("invalid restart_policy `{}`", r.value));
+        }
+    }
+    spec.user = c
+        .user
+        .as_ref()
+        .map(|u| u.value.text.clone())
+        .unwrap_or_default();
+    spec.group_add = c.group_add.iter().map(|g| g.value.text.clone()).collect();
+    spec.working_dir = c
+        .working_dir
+        .as_ref()
+        .map(|w| w.value.clone())
+        .unwrap_or_default();
+    spec.extra_hosts = sorted(&c.extra_hosts);
+    spec.cap_add = sorted(&c.cap_add);
+    spec.cap_drop = sorted(&c.cap_drop);
+    spec.read_only = c.read_only.as_ref().is_some_and(|r| r.value);
+    spec.privileged = c.privileged.as_ref().is_some_and(|p| p.value);
+    spec.tmpfs = c.tmpfs.iter().map(|t| t.value.clone()).collect();
+    spec.security_opt = sorted(&c.security_opt);
+    spec.stop_signal = c
+        .stop_signal
+        .as_ref()
+        .map(|s| s.value.clone())
+        .unwrap_or_default();
+    spec.stop_timeout = c
+        .stop_grace_period_ns
+        .as_ref()
+        .map(|ns| (ns.value + 999_999_999) / 1_000_000_000);
+    spec.logging = c.logging.as_ref().map(|l| LogSpec {
+        driver: l.driver.value.clone(),
+        options: l.options.iter().cloned().collect(),
+    });
+    let mut devices: Vec<String> = c
+        .devices
+        .iter()
+        .map(|d| {
+            format!(
+                "{}:{}:{}",
+                d.value.host, d.value.container, d.value.permissions
+            )
+        })
+        .collect();
+    devices.sort();
+    spec.devices = devices;
+    spec
+}
+
+/// The container's ports into `spec`, and where each is written.
+fn ports(
+    c: &Container,
+    spec: &mut ContainerSpec,
+    err: &mut impl FnMut(Span, String),
+) -> Vec<(String, Span)> {
+    let mut port_spans = Vec::new();
+    for p in &c.ports {
+        match &p.spec {
+            Ok(ps) => {
+                let Some(host) = ps.host else {
+                    err(p.span, "an inner port needs a host port".into());
+                    continue;
+                };
+                if ps.container.len() != host.len() {
+                    err(
+                        p.span,
+                        "host and container port ranges differ in length".into(),
+                    );
+                    continue;
+                }
+                for i in 0..host.len() {
+                    let hp = host.start as u32 + i;
+                    let cp = ps.container.start as u32 + i;
+                    let ip = ps.host_ip.map(|ip| ip.to_string()).unwrap_or_default();
+                    let key = port_key(&ip, &hp.to_string(), &format!("{cp}/{}", ps.protocol));
+                    port_spans.push((key.clone(), p.span));
+                    spec.ports.push(key);
+                }
+            }
+            Err(e) => err(p.span, format!("invalid port: {e}")),
+        }
+    }
+    spec.ports.sort();
+    port_spans
+}
+
 pub fn port_key(host_ip: &str, host_port: &str, container: &str) -> String {
     if host_ip.is_empty() {
         format!("{host_port}->{container}")
@@ -428,55 +511,4 @@ pub fn port_key(host_ip: &str, host_port: &str, container: &str) -> String {
     } else {
         format!("{host_ip}:{host_port}->{container}")
     }
-}
-
-fn healthcheck(node: &Node, err: &mut impl FnMut(Span, String)) -> Option<HealthSpec> {
-    if node
-        .get("disable")
-        .and_then(text)
-        .is_some_and(|t| t.value.text == "true")
-    {
-        return Some(HealthSpec {
-            test: vec!["NONE".into()],
-            ..Default::default()
-        });
-    }
-    let test = match node.get("test") {
-        Some(n) => match &n.value {
-            Value::Seq(items) => items
-                .iter()
-                .filter_map(text)
-                .map(|t| t.value.text)
-                .collect(),
-            Value::Scalar(_) => {
-                let t = text(n).map(|t| t.value.text).unwrap_or_default();
-                vec!["CMD-SHELL".into(), t]
-            }
-            Value::Map(_) => Vec::new(),
-        },
-        None => Vec::new(),
-    };
-    let mut h = HealthSpec {
-        test,
-        ..Default::default()
-    };
-    for (key, slot) in [
-        ("interval", &mut h.interval_ns),
-        ("timeout", &mut h.timeout_ns),
-        ("start_period", &mut h.start_period_ns),
-    ] {
-        if let Some(t) = node.get(key).and_then(text) {
-            match units::duration_ns(&t.value.text) {
-                Some(ns) => *slot = ns,
-                None => err(t.span, format!("invalid duration `{}`", t.value.text)),
-            }
-        }
-    }
-    if let Some(t) = node.get("retries").and_then(text) {
-        match t.value.text.parse::<i64>() {
-            Ok(n) if n >= 0 => h.retries = n,
-            _ => err(t.span, format!("invalid retries `{}`", t.value.text)),
-        }
-    }
-    Some(h)
 }

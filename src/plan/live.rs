@@ -14,7 +14,10 @@ use crate::engine::{Engine, Missing as _};
 #[derive(Clone, Debug, Default)]
 pub struct ImageInfo {
     pub id: String,
+    pub entrypoint: Vec<String>,
     pub cmd: Vec<String>,
+    pub working_dir: String,
+    pub stop_signal: String,
     pub env: BTreeMap<String, String>,
     pub labels: BTreeMap<String, String>,
     pub user: String,
@@ -211,7 +214,15 @@ pub fn health_spec(h: &HealthConfig) -> HealthSpec {
         timeout_ns: h.timeout.unwrap_or(0),
         retries: h.retries.unwrap_or(0),
         start_period_ns: h.start_period.unwrap_or(0),
+        start_interval_ns: h.start_interval.unwrap_or(0),
     }
+}
+
+fn sorted(v: Option<Vec<String>>) -> Vec<String> {
+    let mut v = v.unwrap_or_default();
+    v.sort();
+    v.dedup();
+    v
 }
 
 /// The live configuration projected onto the managed fields.
@@ -222,7 +233,39 @@ pub fn project_container(c: &ContainerInspectResponse) -> LiveContainer {
     let mut spec = ContainerSpec {
         image: config.image.clone().unwrap_or_default(),
         image_id: c.image.clone().unwrap_or_default(),
+        entrypoint: Some(config.entrypoint.clone().unwrap_or_default()),
         command: config.cmd.clone().unwrap_or_default(),
+        working_dir: config.working_dir.clone().unwrap_or_default(),
+        stop_signal: config.stop_signal.clone().unwrap_or_default(),
+        stop_timeout: config.stop_timeout,
+        extra_hosts: sorted(host.extra_hosts.clone()),
+        cap_add: sorted(host.cap_add.clone()),
+        cap_drop: sorted(host.cap_drop.clone()),
+        read_only: host.readonly_rootfs.unwrap_or(false),
+        privileged: host.privileged.unwrap_or(false),
+        tmpfs: host.tmpfs.clone().unwrap_or_default().into_iter().collect(),
+        security_opt: sorted(host.security_opt.clone()),
+        logging: host.log_config.as_ref().map(|l| super::desired::LogSpec {
+            driver: l.typ.clone().unwrap_or_default(),
+            options: l.config.clone().unwrap_or_default().into_iter().collect(),
+        }),
+        devices: {
+            let mut d: Vec<String> = host
+                .devices
+                .iter()
+                .flatten()
+                .map(|d| {
+                    format!(
+                        "{}:{}:{}",
+                        d.path_on_host.clone().unwrap_or_default(),
+                        d.path_in_container.clone().unwrap_or_default(),
+                        d.cgroup_permissions.clone().unwrap_or_default()
+                    )
+                })
+                .collect();
+            d.sort();
+            d
+        },
         ..Default::default()
     };
     for e in config.env.iter().flatten() {
@@ -339,7 +382,10 @@ pub async fn images(
                     r.clone(),
                     ImageInfo {
                         id: img.id.unwrap_or_default(),
+                        entrypoint: config.entrypoint.unwrap_or_default(),
                         cmd: config.cmd.unwrap_or_default(),
+                        working_dir: config.working_dir.unwrap_or_default(),
+                        stop_signal: config.stop_signal.unwrap_or_default(),
                         env,
                         labels: config.labels.unwrap_or_default().into_iter().collect(),
                         user: config.user.unwrap_or_default(),

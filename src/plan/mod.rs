@@ -259,7 +259,7 @@ pub fn compute(
     let effective = effective_specs(desired, images);
     let mut claimed: HashSet<&str> = HashSet::new();
     for (i, d) in desired.containers.iter().enumerate() {
-        let planned_spec = &effective[i];
+        let mut planned_spec = effective[i].clone();
         let (_, want_hash) = request::container(&desired.project, d);
         let mine: Vec<&LiveContainer> = live
             .containers
@@ -267,6 +267,10 @@ pub fn compute(
             .filter(|c| c.manifest == d.name)
             .collect();
         let current = mine.iter().find(|c| c.name == d.container_name);
+        if let Some(c) = current {
+            request::align_defaults(&mut planned_spec, &c.spec);
+        }
+        let planned_spec = &planned_spec;
         for leftover in mine.iter().filter(|c| c.name != d.container_name) {
             claimed.insert(leftover.id.as_str());
             let mut a = action(

@@ -3,9 +3,9 @@
 use std::collections::{BTreeMap, HashMap};
 
 use bollard::models::{
-    ContainerCreateBody, EndpointSettings, HealthConfig, HostConfig, Ipam, IpamConfig,
-    NetworkCreateRequest, NetworkingConfig, PortBinding, RestartPolicy, RestartPolicyNameEnum,
-    VolumeCreateRequest,
+    ContainerCreateBody, DeviceMapping, EndpointSettings, HealthConfig, HostConfig,
+    HostConfigLogConfig, Ipam, IpamConfig, NetworkCreateRequest, NetworkingConfig, PortBinding,
+    RestartPolicy, RestartPolicyNameEnum, VolumeCreateRequest,
 };
 use sha2::{Digest as _, Sha256};
 
@@ -94,7 +94,11 @@ pub fn container(project: &str, d: &DesiredContainer) -> (ContainerCreateBody, S
     let restart = restart_policy(&s.restart);
     let body = ContainerCreateBody {
         image: Some(s.image.clone()),
+        entrypoint: s.entrypoint.clone(),
         cmd: (!s.command.is_empty()).then(|| s.command.clone()),
+        working_dir: (!s.working_dir.is_empty()).then(|| s.working_dir.clone()),
+        stop_signal: (!s.stop_signal.is_empty()).then(|| s.stop_signal.clone()),
+        stop_timeout: s.stop_timeout,
         env: Some(
             s.environment
                 .iter()
@@ -108,7 +112,7 @@ pub fn container(project: &str, d: &DesiredContainer) -> (ContainerCreateBody, S
             timeout: (h.timeout_ns > 0).then_some(h.timeout_ns),
             retries: (h.retries > 0).then_some(h.retries),
             start_period: (h.start_period_ns > 0).then_some(h.start_period_ns),
-            start_interval: None,
+            start_interval: (h.start_interval_ns > 0).then_some(h.start_interval_ns),
         }),
         labels: Some(labels),
         user: (!s.user.is_empty()).then(|| s.user.clone()),
@@ -122,6 +126,30 @@ pub fn container(project: &str, d: &DesiredContainer) -> (ContainerCreateBody, S
                 .then_some(s.resources.memory_reservation),
             group_add: (!s.group_add.is_empty()).then(|| s.group_add.clone()),
             network_mode: Some(first_network.clone().unwrap_or_else(|| "bridge".into())),
+            extra_hosts: (!s.extra_hosts.is_empty()).then(|| s.extra_hosts.clone()),
+            cap_add: (!s.cap_add.is_empty()).then(|| s.cap_add.clone()),
+            cap_drop: (!s.cap_drop.is_empty()).then(|| s.cap_drop.clone()),
+            readonly_rootfs: s.read_only.then_some(true),
+            privileged: s.privileged.then_some(true),
+            tmpfs: (!s.tmpfs.is_empty()).then(|| s.tmpfs.clone().into_iter().collect()),
+            security_opt: (!s.security_opt.is_empty()).then(|| s.security_opt.clone()),
+            log_config: s.logging.as_ref().map(|l| HostConfigLogConfig {
+                typ: Some(l.driver.clone()),
+                config: Some(l.options.clone().into_iter().collect()),
+            }),
+            devices: (!s.devices.is_empty()).then(|| {
+                s.devices
+                    .iter()
+                    .map(|d| {
+                        let mut p = d.splitn(3, ':');
+                        DeviceMapping {
+                            path_on_host: p.next().map(str::to_string),
+                            path_in_container: p.next().map(str::to_string),
+                            cgroup_permissions: p.next().map(str::to_string),
+                        }
+                    })
+                    .collect()
+            }),
             ..Default::default()
         }),
         networking_config: first_network.map(|n| NetworkingConfig {
@@ -205,13 +233,26 @@ pub fn canonical(v: &serde_json::Value, out: &mut String) {
     }
 }
 
-/// Fills what the image provides when the manifest leaves it out, so planned and live compare
-/// as the container actually runs.
+/// Fills what the Engine takes from the image when the create request leaves it out, so that
+/// planned and live compare as the container actually runs. The Engine's rules (moby
+/// `daemon/commit.go` `merge`; each one seen on Docker 20.10 by creating containers from an
+/// image with every default set and inspecting them): an entrypoint given replaces the image's
+/// and drops its `CMD` (an empty one is kept empty); without one, the image's entrypoint is
+/// used and its `CMD` when no command is given; environment and labels are the image's with
+/// the request's over them; user, working directory and stop signal fall back to the
+/// image's; a health check is merged field by field — each zero field (no test, a zero
+/// interval, timeout, start period, start interval, retries) takes the image's value.
 pub fn effective(spec: &ContainerSpec, image: &super::live::ImageInfo) -> ContainerSpec {
     let mut s = spec.clone();
     s.image_id = image.id.clone();
-    if s.command.is_empty() {
-        s.command = image.cmd.clone();
+    match &s.entrypoint {
+        Some(_) => {}
+        None => {
+            s.entrypoint = Some(image.entrypoint.clone());
+            if s.command.is_empty() {
+                s.command = image.cmd.clone();
+            }
+        }
     }
     let mut env = image.env.clone();
     env.extend(s.environment);
@@ -222,11 +263,46 @@ pub fn effective(spec: &ContainerSpec, image: &super::live::ImageInfo) -> Contai
     if s.user.is_empty() {
         s.user = image.user.clone();
     }
-    if s.healthcheck.is_none() {
-        s.healthcheck = image.healthcheck.clone();
+    if s.working_dir.is_empty() {
+        s.working_dir = image.working_dir.clone();
     }
+    if s.stop_signal.is_empty() {
+        s.stop_signal = image.stop_signal.clone();
+    }
+    s.healthcheck = match (s.healthcheck.take(), &image.healthcheck) {
+        (None, img) => img.clone(),
+        (Some(h), None) => Some(h),
+        (Some(mut h), Some(img)) => {
+            if h.test.is_empty() {
+                h.test = img.test.clone();
+            }
+            for (mine, theirs) in [
+                (&mut h.interval_ns, img.interval_ns),
+                (&mut h.timeout_ns, img.timeout_ns),
+                (&mut h.start_period_ns, img.start_period_ns),
+                (&mut h.start_interval_ns, img.start_interval_ns),
+                (&mut h.retries, img.retries),
+            ] {
+                if *mine == 0 {
+                    *mine = theirs;
+                }
+            }
+            Some(h)
+        }
+    };
     if s.networks.is_empty() {
         s.networks = vec!["bridge".into()];
     }
     s
+}
+
+/// The fields the manifest leaves to the daemon take the live value, so that a daemon
+/// default (the log driver, the stop timeout) is not a difference.
+pub fn align_defaults(planned: &mut ContainerSpec, live: &ContainerSpec) {
+    if planned.logging.is_none() {
+        planned.logging = live.logging.clone();
+    }
+    if planned.stop_timeout.is_none() {
+        planned.stop_timeout = live.stop_timeout;
+    }
 }

@@ -372,6 +372,40 @@ pub struct McpServer {
     pub user: Option<String>,
     #[serde(default)]
     pub group_add: Vec<String>,
+    #[serde(default)]
+    pub entrypoint: Option<Vec<String>>,
+    #[serde(default)]
+    pub working_dir: Option<String>,
+    #[serde(default)]
+    pub extra_hosts: Vec<String>,
+    #[serde(default)]
+    pub cap_add: Vec<String>,
+    #[serde(default)]
+    pub cap_drop: Vec<String>,
+    #[serde(default)]
+    pub read_only: Option<bool>,
+    #[serde(default)]
+    pub tmpfs: Vec<String>,
+    #[serde(default)]
+    pub security_opt: Vec<String>,
+    #[serde(default)]
+    pub stop_signal: Option<String>,
+    #[serde(default)]
+    pub stop_grace_period: Option<String>,
+    #[serde(default)]
+    pub logging: Option<Logging>,
+    #[serde(default)]
+    pub devices: Vec<String>,
+    #[serde(default)]
+    pub privileged: Option<bool>,
+}
+
+#[derive(Clone, Debug, Deserialize, serde::Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Logging {
+    pub driver: String,
+    #[serde(default)]
+    pub options: IndexMap<String, String>,
 }
 
 #[derive(Clone, Debug, Deserialize)]

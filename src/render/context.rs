@@ -85,6 +85,19 @@ pub struct ServerContext {
     pub labels: IndexMap<String, String>,
     pub user: Option<String>,
     pub group_add: Vec<String>,
+    pub entrypoint: Option<Vec<String>>,
+    pub working_dir: Option<String>,
+    pub extra_hosts: Vec<String>,
+    pub cap_add: Vec<String>,
+    pub cap_drop: Vec<String>,
+    pub read_only: Option<bool>,
+    pub tmpfs: Vec<String>,
+    pub security_opt: Vec<String>,
+    pub stop_signal: Option<String>,
+    pub stop_grace_period: Option<String>,
+    pub logging: Option<crate::profile::model::Logging>,
+    pub devices: Vec<String>,
+    pub privileged: Option<bool>,
 }
 
 #[derive(Debug, Serialize)]
@@ -318,6 +331,24 @@ pub fn server(profile: &Profile, name: &str, server: &McpServer) -> ServerContex
         .clone()
         .map(|h| h.or(defaults.healthcheck.as_ref()))
         .and_then(healthcheck_or_none);
+    // Inside DinD, `host.docker.internal` resolves only when the inner container maps it.
+    let health_texts = healthcheck.iter().flat_map(|h| h.test.iter().flatten());
+    let command_texts = server.command.iter().flatten();
+    let mut extra_hosts = server.extra_hosts.clone();
+    let mapped = extra_hosts
+        .iter()
+        .any(|h| h.replace('=', ":").starts_with("host.docker.internal:"));
+    if !mapped
+        && mentions_host_gateway(
+            server
+                .environment
+                .values()
+                .chain(health_texts)
+                .chain(command_texts),
+        )
+    {
+        extra_hosts.push(HOST_GATEWAY.to_string());
+    }
     let mut ports = IndexMap::new();
     ports.insert(
         server.host_port.to_string(),
@@ -343,6 +374,19 @@ pub fn server(profile: &Profile, name: &str, server: &McpServer) -> ServerContex
         labels: defaults.labels.clone(),
         user: server.user.clone(),
         group_add: server.group_add.clone(),
+        entrypoint: server.entrypoint.clone(),
+        working_dir: server.working_dir.clone(),
+        extra_hosts,
+        cap_add: server.cap_add.clone(),
+        cap_drop: server.cap_drop.clone(),
+        read_only: server.read_only,
+        tmpfs: server.tmpfs.clone(),
+        security_opt: server.security_opt.clone(),
+        stop_signal: server.stop_signal.clone(),
+        stop_grace_period: server.stop_grace_period.clone(),
+        logging: server.logging.clone(),
+        devices: server.devices.clone(),
+        privileged: server.privileged,
     }
 }
 

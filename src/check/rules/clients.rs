@@ -180,7 +180,11 @@ impl Rule for ServerCertsInClient {
                     .mounts
                     .iter()
                     .filter(|m| m.kind == MountKind::Volume)
-                    .filter(|m| m.target.as_deref().is_some_and(|t| t.trim_end_matches('/') == "/certs"))
+                    .filter(|m| {
+                        m.target
+                            .as_deref()
+                            .is_some_and(|t| t.trim_end_matches('/') == "/certs")
+                    })
                     .filter_map(|m| m.source.clone())
                     .collect::<Vec<_>>()
             })
@@ -280,24 +284,44 @@ impl Rule for DockerHostUnreachable {
             let target = match resolve(project, service, &host) {
                 Resolution::Service(t, _) => t,
                 Resolution::Unshared(t) if roles::is_dind(t) => {
-                    out.add(&Self::META, span, format!("`{}` connects to `{host}`, a DinD service it shares no network with", service.name))
-                        .related(t.key, "the DinD service")
-                        .help(format!("put `{}` and `{}` on a common network (compose resolves names only there)", service.name, t.name));
+                    out.add(
+                        &Self::META,
+                        span,
+                        format!(
+                            "`{}` connects to `{host}`, a DinD service it shares no network with",
+                            service.name
+                        ),
+                    )
+                    .related(t.key, "the DinD service")
+                    .help(format!(
+                        "put `{}` and `{}` on a common network (compose resolves names only there)",
+                        service.name, t.name
+                    ));
                     continue;
                 }
                 _ => continue,
             };
-            let Some(evidence) = target.dind.clone() else { continue };
+            let Some(evidence) = target.dind.clone() else {
+                continue;
+            };
             let daemon = Daemon::new(target, evidence);
-            let Some(config) = &daemon.config else { continue };
+            let Some(config) = &daemon.config else {
+                continue;
+            };
             let port = port.unwrap_or(if config.tls { 2376 } else { 2375 });
             if daemon.listens_on(port) {
                 continue;
             }
-            let listens: Vec<String> = config.listeners.iter().map(|l| l.port.to_string()).collect();
-            let published = target.ports.iter().filter_map(|p| p.spec.as_ref().ok()).find(|p| {
-                p.host.is_some_and(|h| h.contains(port))
-            });
+            let listens: Vec<String> = config
+                .listeners
+                .iter()
+                .map(|l| l.port.to_string())
+                .collect();
+            let published = target
+                .ports
+                .iter()
+                .filter_map(|p| p.spec.as_ref().ok())
+                .find(|p| p.host.is_some_and(|h| h.contains(port)));
             let help = match published {
                 Some(p) => format!(
                     "`{port}` is the host side of a published port; from another container use the daemon's own port `{}`",
@@ -311,9 +335,16 @@ impl Rule for DockerHostUnreachable {
             } else {
                 format!("on {}", listens.join(", "))
             };
-            out.add(&Self::META, span, format!("`{}` connects to `{host}:{port}`, but that daemon listens {listening}", service.name))
-                .related(target.key, "the DinD service")
-                .help(help);
+            out.add(
+                &Self::META,
+                span,
+                format!(
+                    "`{}` connects to `{host}:{port}`, but that daemon listens {listening}",
+                    service.name
+                ),
+            )
+            .related(target.key, "the DinD service")
+            .help(help);
         }
     }
 }

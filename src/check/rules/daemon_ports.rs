@@ -106,7 +106,11 @@ fn daemon_ports<'a>(d: &'a Daemon<'_>) -> impl Iterator<Item = (&'a PortSpec, Sp
         .filter_map(move |p| {
             let spec = p.spec.as_ref().ok()?;
             spec.host?;
-            let listening = d.listens.iter().copied().find(|l| spec.container.contains(*l));
+            let listening = d
+                .listens
+                .iter()
+                .copied()
+                .find(|l| spec.container.contains(*l));
             let conventional = DAEMON_PORTS
                 .into_iter()
                 .find(|dp| spec.container.contains(*dp));
@@ -170,7 +174,9 @@ impl Rule for PlaintextDaemonPort {
             let plain = match (&daemon, port) {
                 (Some(d), Some(p)) if d.config.is_some() => d.listener(p).is_some_and(|l| !l.tls),
                 (Some(d), None) if d.config.is_some() => d.listener(2375).is_some_and(|l| !l.tls),
-                (_, p) => p.unwrap_or(2375) == 2375 && daemon.as_ref().is_none_or(|d| d.tls != Some(true)),
+                (_, p) => {
+                    p.unwrap_or(2375) == 2375 && daemon.as_ref().is_none_or(|d| d.tls != Some(true))
+                }
             };
             if plain {
                 out.add(&Self::META, span, format!("`{}` talks to the Docker daemon at `{host}:{}` without TLS", service.name, port.unwrap_or(2375)))
@@ -191,20 +197,35 @@ impl Rule for DeadDaemonPort {
                 if d.listens_on(port) {
                     continue;
                 }
-                let listens: Vec<String> = config.listeners.iter().map(|l| l.port.to_string()).collect();
+                let listens: Vec<String> = config
+                    .listeners
+                    .iter()
+                    .map(|l| l.port.to_string())
+                    .collect();
                 let why = if listens.is_empty() {
                     "its daemon listens on no TCP port (only its socket)".to_string()
                 } else if config.tls {
-                    format!("TLS is on, so its daemon listens only on {}", listens.join(", "))
+                    format!(
+                        "TLS is on, so its daemon listens only on {}",
+                        listens.join(", ")
+                    )
                 } else {
-                    format!("TLS is off, so its daemon listens only on {}", listens.join(", "))
+                    format!(
+                        "TLS is off, so its daemon listens only on {}",
+                        listens.join(", ")
+                    )
                 };
                 out.add(
                     &Self::META,
                     span,
-                    format!("`{}` maps port {port}, where its daemon does not listen", d.service.name),
+                    format!(
+                        "`{}` maps port {port}, where its daemon does not listen",
+                        d.service.name
+                    ),
                 )
-                .help(format!("{why}; map the port it listens on, or remove this mapping"));
+                .help(format!(
+                    "{why}; map the port it listens on, or remove this mapping"
+                ));
             }
         }
     }

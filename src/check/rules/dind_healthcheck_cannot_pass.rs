@@ -38,7 +38,10 @@ fn uses_default_socket(words: &[String]) -> bool {
     let runs_docker = text
         .split(|c: char| c.is_whitespace() || matches!(c, ';' | '&' | '|'))
         .any(|w| w == "docker" || w.ends_with("/docker"));
-    runs_docker && !text.contains(" -H") && !text.contains("--host") && !text.contains("DOCKER_HOST")
+    runs_docker
+        && !text.contains(" -H")
+        && !text.contains("--host")
+        && !text.contains("DOCKER_HOST")
 }
 
 impl Rule for DindHealthcheckCannotPass {
@@ -56,7 +59,12 @@ impl Rule for DindHealthcheckCannotPass {
             let Some(h) = d.service.healthcheck.as_ref().filter(|h| h.is_active()) else {
                 continue;
             };
-            let words: Vec<String> = h.test.iter().skip(1).map(|t| t.value.text.clone()).collect();
+            let words: Vec<String> = h
+                .test
+                .iter()
+                .skip(1)
+                .map(|t| t.value.text.clone())
+                .collect();
             if h.test.iter().any(|t| t.value.unresolved) || !uses_default_socket(&words) {
                 continue;
             }

@@ -159,8 +159,15 @@ impl Rule for DindStorageNotVolume {
             });
             match wrong.flatten() {
                 Some(m) => {
-                    out.add(&Self::META, m.span, format!("the rootless daemon of `{}` keeps its data in `{data}`, not here", d.service.name))
-                        .help(format!("mount the volume at `{data}`"));
+                    out.add(
+                        &Self::META,
+                        m.span,
+                        format!(
+                            "the rootless daemon of `{}` keeps its data in `{data}`, not here",
+                            d.service.name
+                        ),
+                    )
+                    .help(format!("mount the volume at `{data}`"));
                 }
                 None => {
                     // docker:dind declares `VOLUME` for its data directory; another image
@@ -171,7 +178,10 @@ impl Rule for DindStorageNotVolume {
                         .as_ref()
                         .map(|i| i.value.text.as_str())
                         .or(d.service.dockerfile.as_ref().and_then(|f| f.base()))
-                        .is_some_and(|i| crate::model::roles::split_image(i).0.rsplit('/').next() == Some("docker"));
+                        .is_some_and(|i| {
+                            crate::model::roles::split_image(i).0.rsplit('/').next()
+                                == Some("docker")
+                        });
                     let where_ = if official {
                         "in an anonymous volume".to_string()
                     } else {

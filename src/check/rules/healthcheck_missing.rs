@@ -51,7 +51,8 @@ impl Rule for HealthcheckMissing {
                 m
             };
             for service in &project.services {
-                let one_shot = service.one_shot || waited.get(service.name.as_str()) == Some(&false);
+                let one_shot =
+                    service.one_shot || waited.get(service.name.as_str()) == Some(&false);
                 if one_shot || service.healthcheck.as_ref().is_some_and(|h| h.is_active()) {
                     continue;
                 }
@@ -70,7 +71,10 @@ impl Rule for HealthcheckMissing {
                     "add a `healthcheck:` so dependants can wait with `condition: service_healthy`"
                 };
                 let message = if role == "service" {
-                    format!("`{}` has no health check, and other services depend on it", service.name)
+                    format!(
+                        "`{}` has no health check, and other services depend on it",
+                        service.name
+                    )
                 } else {
                     format!("{role} `{}` has no health check", service.name)
                 };

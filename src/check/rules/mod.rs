@@ -36,6 +36,7 @@ mod obsolete_version;
 mod port_all_interfaces;
 mod port_refused_by_engine;
 mod privileged_host_port;
+mod privileged_inner_container;
 pub(crate) mod secret_in_environment;
 mod sockets;
 mod subnet_overlap;
@@ -99,6 +100,7 @@ pub use obsolete_version::ObsoleteVersion;
 pub use port_all_interfaces::{DAEMON_PORTS, PortAllInterfaces};
 pub use port_refused_by_engine::PortRefusedByEngine;
 pub use privileged_host_port::PrivilegedHostPort;
+pub use privileged_inner_container::PrivilegedInnerContainer;
 pub use secret_in_environment::{SecretInEnvironment, is_credential_key};
 pub use sockets::{HostDockerSocket, SocketMountReadonly, SocketPathNotMounted};
 pub use subnet_overlap::SubnetOverlap;
@@ -172,6 +174,7 @@ pub static ALL: &[&dyn Rule] = &[
     &PortRefusedByEngine,
     &PrivilegedContainer,
     &PrivilegedHostPort,
+    &PrivilegedInnerContainer,
     &RootSocketClient,
     &SchemaViolation,
     &SecretInEnvironment,

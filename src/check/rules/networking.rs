@@ -30,12 +30,15 @@ declare_rule! {
 
 declare_rule! {
     /// ## What it does
-    /// Reports `host.docker.internal` used in a service's environment, command or health
-    /// check without `extra_hosts: ["host.docker.internal:host-gateway"]`.
+    /// Reports `host.docker.internal` used in the environment, command or health check of a
+    /// service or an inner MCP container without
+    /// `extra_hosts: ["host.docker.internal:host-gateway"]`.
     ///
     /// ## Why is this bad?
-    /// On Linux engines the name does not resolve unless mapped to the host gateway; inside
-    /// DinD it resolves (if at all) relative to the DinD daemon, not the real host.
+    /// On Linux engines the name does not resolve unless mapped to the host gateway (Docker's
+    /// `--add-host host.docker.internal:host-gateway`; only Docker Desktop provides it by
+    /// itself). Inside DinD the mapping is the inner daemon's gateway — the DinD container,
+    /// not the real host — and an inner container needs it in its own manifest.
     ///
     /// ## Example
     /// ```yaml
@@ -96,6 +99,26 @@ impl Rule for HostGatewayMissing {
             if let Some(used) = used {
                 out.add(&Self::META, used.span, format!("`{}` uses `host.docker.internal` without mapping it", service.name))
                     .help("add `extra_hosts: [\"host.docker.internal:host-gateway\"]`; on Linux the name does not resolve otherwise");
+            }
+        }
+        for (m, c) in cx.stack.containers() {
+            let mapped = c.extra_hosts.iter().any(|h| {
+                h.value
+                    .replace('=', ":")
+                    .starts_with("host.docker.internal:")
+            });
+            if mapped {
+                continue;
+            }
+            let env = c.environment.iter().filter_map(|e| e.value.as_ref());
+            let health = c.healthcheck.iter().flat_map(|h| h.test.iter());
+            let used = env
+                .chain(c.command.iter())
+                .chain(health)
+                .find(|t| t.value.text.contains("host.docker.internal"));
+            if let Some(used) = used {
+                out.add(&Self::META, used.span, format!("inner container `{}` uses `host.docker.internal` without mapping it", m.name.value))
+                    .help("add `extra_hosts: [\"host.docker.internal:host-gateway\"]` to its spec; it then names the DinD container (the inner daemon's gateway), not the real host");
             }
         }
     }
