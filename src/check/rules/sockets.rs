@@ -14,10 +14,10 @@ declare_rule! {
     /// It is not: it is also no protection. `connect()` on a unix socket works through a
     /// read-only mount — Linux refuses writes through a read-only mount (`EROFS`) to regular
     /// files, directories and symlinks, while connecting to a socket checks only the
-    /// socket's permission bits (unix(7)). Verified on this project's test machine (Linux
-    /// 6.18): through a `mount -o remount,ro,bind` of the socket's directory, root and an
-    /// unprivileged user in the socket's group connect; the same user without the group gets
-    /// "permission denied". So `:ro` neither breaks the client nor limits it: it keeps full,
+    /// socket's permission bits (unix(7)). Verified on the project's test machines by
+    /// `tests/premises.rs` (Linux 6.18 when written): through a `mount -o remount,ro,bind` of
+    /// the socket's directory, root and an unprivileged user in the socket's group connect;
+    /// the same user without the group gets "permission denied". So `:ro` neither breaks the client nor limits it: it keeps full,
     /// root-equivalent API access. When a client must be limited, put a socket proxy that
     /// allows only the API calls it needs in between, or use an authorization plugin
     /// (`dockerd --authorization-plugin`). "Permission denied" on the socket is its group
