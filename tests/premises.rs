@@ -26,7 +26,10 @@ fn connect_helper() {
 }
 
 fn can_run(program: &str) -> bool {
-    Command::new(program).arg("--version").output().is_ok_and(|o| o.status.success())
+    Command::new(program)
+        .arg("--version")
+        .output()
+        .is_ok_and(|o| o.status.success())
 }
 
 #[test]
@@ -50,7 +53,9 @@ fn connect_works_through_a_read_only_mount_and_only_the_group_decides() {
     std::fs::create_dir_all(&ro).unwrap_or_else(|e| panic!("{e}"));
     let socket = src.join("docker.sock");
     let listener = UnixListener::bind(&socket).unwrap_or_else(|e| panic!("{e}"));
-    listener.set_nonblocking(true).unwrap_or_else(|e| panic!("{e}"));
+    listener
+        .set_nonblocking(true)
+        .unwrap_or_else(|e| panic!("{e}"));
     // As the Docker daemon leaves it: root:2375, mode 660.
     let chown = Command::new("chown")
         .args(["0:2375", &socket.display().to_string()])
@@ -61,7 +66,9 @@ fn connect_works_through_a_read_only_mount_and_only_the_group_decides() {
         .status();
     assert!(chmod.is_ok_and(|s| s.success()));
     for p in [dir.path(), &src, &ro] {
-        let _ = Command::new("chmod").args(["755", &p.display().to_string()]).status();
+        let _ = Command::new("chmod")
+            .args(["755", &p.display().to_string()])
+            .status();
     }
     let exe = std::env::current_exe().unwrap_or_else(|e| panic!("{e}"));
     let target = ro.join("docker.sock");
@@ -106,13 +113,21 @@ fn connect_works_through_a_read_only_mount_and_only_the_group_decides() {
         String::from_utf8_lossy(&touch.stderr)
     );
     let as_root = run(&[]);
-    assert!(as_root.contains("CONNECTED"), "root connects through `:ro`: {as_root}");
+    assert!(
+        as_root.contains("CONNECTED"),
+        "root connects through `:ro`: {as_root}"
+    );
     let in_group = run(&["setpriv", "--reuid=65534", "--regid=65534", "--groups=2375"]);
     assert!(
         in_group.contains("CONNECTED"),
         "a user in the socket's group connects through `:ro`: {in_group}"
     );
-    let outside = run(&["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"]);
+    let outside = run(&[
+        "setpriv",
+        "--reuid=65534",
+        "--regid=65534",
+        "--clear-groups",
+    ]);
     assert!(
         outside.contains("REFUSED 13"),
         "a user outside the group gets EACCES: {outside}"

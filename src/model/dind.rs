@@ -38,16 +38,24 @@ pub enum Evidence {
     DockerHostOf(String),
 }
 
-/// Whether `image` is a Docker daemon image.
+/// Whether `image` is a Docker daemon image: the official `docker:*dind*` images, and images
+/// whose name or tag has a `dind` word (`vendor/docker-dind`, `actions-runner-dind`,
+/// `gitea-act-runner:dind-latest`, `act_runner:latest-dind-rootless`).
 pub fn is_dind_image(image: &str) -> bool {
     let (repo, tag, _) = super::roles::split_image(image);
     let name = repo.rsplit('/').next().unwrap_or(repo);
-    (name == "docker" && tag.is_some_and(|t| t.contains("dind")))
-        || name.starts_with("dind")
-        || name.ends_with("-dind")
-        || name.contains("docker-dind")
-        || (name.contains("dind") && tag.is_some_and(|t| t.contains("dind")))
-        || tag.is_some_and(|t| t == "dind" || t.ends_with("-dind"))
+    let has_word = |s: &str| s.split(['-', '_', '.']).any(|w| w == "dind");
+    has_word(name) || tag.is_some_and(has_word) || name.contains("docker-dind")
+}
+
+/// Whether `image` is one of docker-library's `docker:*dind*` images (or a mirror of them:
+/// any registry path ending in `/docker`), whose entrypoint (`dockerd-entrypoint.sh`)
+/// dindctl simulates; other daemon images start dockerd their own way.
+pub fn is_library_dind_image(image: &str) -> bool {
+    let (repo, tag, _) = super::roles::split_image(image);
+    let name = repo.rsplit('/').next().unwrap_or(repo);
+    name == "docker"
+        && tag.is_none_or(|t| t.split(['-', '.']).any(|w| w == "dind" || w == "latest"))
 }
 
 /// Whether the image is a rootless daemon image (`docker:*-dind-rootless`).
@@ -70,7 +78,11 @@ pub fn own_evidence(service: &Service) -> Option<Evidence> {
         return Some(Evidence::Label);
     }
     if let Some(image) = service.image.as_ref().filter(|i| !i.value.unresolved) {
-        if is_dind_image(&image.value.text) {
+        // A third-party image named for DinD that gets the host's socket at the daemon's
+        // socket path is a client of the host's daemon: a daemon of its own would serve
+        // that path itself (images such as `*/code-server-dind` replace the entrypoint).
+        let library = is_library_dind_image(&image.value.text);
+        if is_dind_image(&image.value.text) && (library || !mounts_host_socket(service)) {
             return Some(Evidence::Image);
         }
     }
@@ -85,6 +97,26 @@ pub fn own_evidence(service: &Service) -> Option<Evidence> {
         .take(3)
         .any(|a| matches!(basename(a), "dockerd" | "dockerd-entrypoint.sh"));
     runs_dockerd.then_some(Evidence::Command)
+}
+
+/// Whether the service bind-mounts the host's Docker socket (or its directory) at the
+/// daemon's socket path.
+fn mounts_host_socket(service: &Service) -> bool {
+    service.mounts.iter().any(|m| {
+        m.kind == MountKind::Bind
+            && m.source.as_deref().is_some_and(|s| {
+                matches!(
+                    s.trim_end_matches('/'),
+                    "/var/run/docker.sock" | "/run/docker.sock" | "/var/run" | "/run"
+                )
+            })
+            && m.target.as_deref().is_some_and(|t| {
+                matches!(
+                    t.trim_end_matches('/'),
+                    "/var/run/docker.sock" | "/run/docker.sock" | "/var/run" | "/run"
+                )
+            })
+    })
 }
 
 /// What the container runs: `entrypoint` then `command` as written; the image's defaults
@@ -134,6 +166,9 @@ pub struct Daemon<'a> {
     pub pools_set: bool,
     /// A rootless daemon image (`docker:*-dind-rootless`).
     pub rootless: bool,
+    /// The container starts through docker-library's `dockerd-entrypoint.sh` (a `docker:*dind*`
+    /// image, or one built from it, with its entrypoint kept).
+    pub library_entrypoint: bool,
     /// Named volumes holding the socket directory.
     pub socket_volumes: Vec<String>,
     /// Named volumes holding certificates (`/certs`, `/certs/client`).
@@ -227,8 +262,10 @@ fn dockerd_args(
 
 /// Reads a dockerd command line.
 fn parse_dockerd(args: &[String]) -> DaemonConfig {
-    let tls =
-        bool_flag(args, "--tlsverify") == Some(true) || bool_flag(args, "--tls") == Some(true);
+    // dockerd turns TLS on when `--tlsverify` is given at all, whatever its value
+    // (`--tlsverify=false` still demands the server key pair: tested on this machine with
+    // dockerd 20.10: "Could not load X509 key pair"), or with `--tls`.
+    let tls = bool_flag(args, "--tlsverify").is_some() || bool_flag(args, "--tls") == Some(true);
     let hosts = flag_values(args, &["-H", "--host"]);
     let mut listeners = Vec::new();
     let mut socket = None;
@@ -276,7 +313,7 @@ impl<'a> Daemon<'a> {
             .as_ref()
             .and_then(|d| d.base())
             .unwrap_or("");
-        let dind_image = is_dind_image(image) || is_dind_image(built_from);
+        let dind_image = is_library_dind_image(image) || is_library_dind_image(built_from);
         let rootless = is_rootless_image(image) || is_rootless_image(built_from);
         let unknown_var = service
             .entrypoint
@@ -336,6 +373,7 @@ impl<'a> Daemon<'a> {
             pools_set: !pool_args.is_empty() || !bip.is_empty(),
             pools,
             rootless,
+            library_entrypoint: dind_image && service.entrypoint.is_empty(),
             tls,
             listens,
             socket_volumes: volume_at(&|t| {
@@ -495,6 +533,8 @@ pub fn resolve<'p>(project: &'p Project, client: &'p Service, name: &str) -> Res
             Some("container_name")
         } else if s.aliases.iter().any(|(_, a)| a == name) {
             Some("network alias")
+        } else if s.hostname.as_ref().is_some_and(|h| h.value.text == name) {
+            Some("hostname")
         } else if links.get(name) == Some(&s.name.as_str()) {
             Some("links alias")
         } else {
@@ -701,6 +741,10 @@ mod tests {
             "dockerd --tlsverify --tls=false -H tcp://0.0.0.0:2376",
         ));
         assert!(c.tls, "--tlsverify implies TLS");
+        let c = parse_dockerd(&args("dockerd --tlsverify=false -H tcp://0.0.0.0:2376"));
+        assert!(c.tls, "--tlsverify=false still turns TLS on");
+        let c = parse_dockerd(&args("dockerd --tls=false -H tcp://0.0.0.0:2376"));
+        assert!(!c.tls);
         let c = parse_dockerd(&args("dockerd"));
         assert_eq!(c.socket.as_deref(), Some("/var/run/docker.sock"));
         assert!(c.listeners.is_empty());
@@ -717,13 +761,26 @@ mod tests {
             "registry.example/dind:1",
             "vendor/docker-dind:2",
             "mirror.example/library/docker:26-dind",
+            "vegardit/gitea-act-runner:dind-latest",
+            "gitea/act_runner:latest-dind-rootless",
+            "summerwind/actions-runner-dind:ubuntu-22.04",
         ] {
             assert!(is_dind_image(image), "{image}");
         }
+        assert!(is_library_dind_image("docker:25.0.5-dind-alpine3.19"));
+        assert!(is_library_dind_image(
+            "mirror.example/library/docker:26-dind"
+        ));
+        assert!(!is_library_dind_image(
+            "vegardit/gitea-act-runner:dind-latest"
+        ));
+        assert!(!is_library_dind_image("docker:25.0.5-cli"));
+        assert!(is_library_dind_image("code.forgejo.org/oci/docker:dind"));
         for image in [
             "docker:25.0.5-cli",
             "portainer/portainer-ce",
             "gitlab/gitlab-runner:v17",
+            "grafana/windows-exporter:1",
         ] {
             assert!(!is_dind_image(image), "{image}");
         }

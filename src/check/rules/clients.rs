@@ -113,7 +113,7 @@ declare_rule! {
 declare_rule! {
     /// ## What it does
     /// Reports `DOCKER_HOST=tcp://H:P` that cannot reach the stack's daemon `H` names: `H`
-    /// is a DinD service (by service name, `container_name`, network alias or `links` alias)
+    /// is a DinD service (by service name, `container_name`, `hostname`, network alias or `links` alias)
     /// that shares no network with the client, or `P` is not a port the daemon listens on
     /// inside its container — for example 2375 while TLS is on, or the *host* side of a
     /// published port (`12376` of `12376:2376`).

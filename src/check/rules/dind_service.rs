@@ -223,9 +223,5 @@ impl Rule for DindUserNotRoot {
 
 /// Whether the service runs the dind image's entrypoint (which checks the user).
 fn uses_image_entrypoint(d: &Daemon<'_>) -> bool {
-    d.service.entrypoint.is_empty()
-        && matches!(
-            d.evidence,
-            crate::model::dind::Evidence::Image | crate::model::dind::Evidence::BuiltFrom(_)
-        )
+    d.library_entrypoint
 }

@@ -48,6 +48,7 @@ mod undefined_volume;
 mod unpinned_image;
 mod unused_network;
 mod unused_volume;
+mod urls;
 
 use super::Rule;
 
@@ -112,6 +113,7 @@ pub use undefined_volume::UndefinedVolume;
 pub use unpinned_image::UnpinnedImage;
 pub use unused_network::UnusedNetwork;
 pub use unused_volume::UnusedVolume;
+pub use urls::{UrlHostSidePort, UrlHostUnresolvable, UrlNothingListens};
 
 /// The registry, sorted by rule id (a test keeps it sorted and the ids unique).
 pub static ALL: &[&dyn Rule] = &[
@@ -195,6 +197,9 @@ pub static ALL: &[&dyn Rule] = &[
     &UnusedNetwork,
     &UnusedSuppression,
     &UnusedVolume,
+    &UrlHostSidePort,
+    &UrlHostUnresolvable,
+    &UrlNothingListens,
     &YamlSyntax,
 ];
 
