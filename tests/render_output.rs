@@ -277,3 +277,73 @@ fn hostile_profile_values_render_to_exactly_the_intended_keys_and_values() {
         ]
     );
 }
+
+/// Every runtime field a profile can give an MCP server reaches the rendered manifest with
+/// its value, validates against mcp/v1, and loads into the typed model.
+#[test]
+fn runtime_fields_render_validate_and_load() {
+    let dir = tempdir();
+    let path = dir.path().join("tuned.yaml");
+    write(
+        &path,
+        "extends: default\nmcp_servers:\n  postgres:\n    entrypoint: [/bin/server, --stdio]\n    working_dir: /srv\n    extra_hosts: [\"db.test:10.1.2.3\"]\n    cap_add: [NET_BIND_SERVICE]\n    cap_drop: [ALL]\n    read_only: true\n    tmpfs: [\"/tmp:size=8m\"]\n    security_opt: [\"no-new-privileges:true\"]\n    stop_signal: SIGINT\n    stop_grace_period: 20s\n    logging: {driver: json-file, options: {max-size: 10m}}\n    devices: [\"/dev/fuse:/dev/fuse:rwm\"]\n    privileged: false\n",
+    );
+    let set = render_profile(&path.display().to_string());
+    let file = set
+        .files
+        .iter()
+        .find(|f| f.path == "mcp-manifests/postgres-mcp.yml")
+        .expect("postgres manifest");
+    let doc = documents(&file.contents).remove(0);
+    let spec = &doc["spec"];
+    let expect = serde_json::json!({
+        "entrypoint": ["/bin/server", "--stdio"],
+        "working_dir": "/srv",
+        "cap_add": ["NET_BIND_SERVICE"],
+        "cap_drop": ["ALL"],
+        "read_only": true,
+        "tmpfs": ["/tmp:size=8m"],
+        "security_opt": ["no-new-privileges:true"],
+        "stop_signal": "SIGINT",
+        "stop_grace_period": "20s",
+        "logging": {"driver": "json-file", "options": {"max-size": "10m"}},
+        "devices": ["/dev/fuse:/dev/fuse:rwm"],
+        "privileged": false,
+    });
+    for (key, value) in expect.as_object().into_iter().flatten() {
+        assert_eq!(&spec[key], value, "{key}:\n{}", file.contents);
+    }
+    let hosts: Vec<&str> = spec["extra_hosts"]
+        .as_array()
+        .map(|a| a.iter().filter_map(|v| v.as_str()).collect())
+        .unwrap_or_default();
+    assert!(hosts.contains(&"db.test:10.1.2.3"), "{hosts:?}");
+    let mcp_v1 = compile(&repo().join("schemas/mcp-v1.schema.json"));
+    let errors: Vec<String> = mcp_v1.iter_errors(&doc).map(|e| e.to_string()).collect();
+    assert!(errors.is_empty(), "{errors:#?}");
+
+    // The rendered set loads, and the typed model holds the same values.
+    let out = tempdir();
+    for f in &set.files {
+        write(&out.path().join(&f.path), &f.contents);
+    }
+    let mut db = SourceDb::new();
+    let inputs = dindctl::load::Inputs {
+        paths: vec![out.path().to_path_buf()],
+        ..Default::default()
+    };
+    let (stack, _) = dindctl::load::load(&inputs, &[], &mut db).expect("load");
+    let (_, c) = stack
+        .containers()
+        .find(|(m, _)| m.name.value == "postgres")
+        .expect("postgres container");
+    assert_eq!(
+        c.working_dir.as_ref().map(|w| w.value.as_str()),
+        Some("/srv")
+    );
+    assert_eq!(
+        c.stop_grace_period_ns.as_ref().map(|s| s.value),
+        Some(20_000_000_000)
+    );
+    assert_eq!(c.read_only.as_ref().map(|r| r.value), Some(true));
+}

@@ -52,15 +52,20 @@ fn engine_scenarios() {
         ("interrupt", interrupted_apply_converges_next_run),
         ("tls", tls_endpoint_of_a_second_daemon),
         ("outer", outer_diff_against_a_compose_project),
+        ("fields", runtime_fields_are_applied_and_diff_clean),
         (
             "netchange",
             network_change_recreates_network_and_its_containers,
         ),
     ];
+    // `DINDCTL_ENGINE_ONLY=first,fields` runs some scenarios only (while developing).
+    let only = std::env::var("DINDCTL_ENGINE_ONLY").unwrap_or_default();
+    let wanted = |name: &str| only.is_empty() || only.split(',').any(|o| o == name);
     let failures: Vec<String> = std::thread::scope(|scope| {
         let handles: Vec<_> = scenarios
             .iter()
             .enumerate()
+            .filter(|(_, (name, _))| wanted(name))
             .map(|(i, (name, f))| {
                 let h = &h;
                 let handle = scope.spawn(move || {
@@ -203,6 +208,105 @@ fn first_apply_is_healthy_then_noop(s: &Scenario) {
     let down = s.dindctl("down", &["--volumes"]);
     assert_eq!(code(&down), 0, "{}", text(&down));
     assert_eq!(s.h.objects_of(&s.project), 0);
+}
+
+/// Every runtime field of mcp/v1 beyond the basics reaches the container as written, and a
+/// second plan finds nothing to do (the daemon's normalised values compare equal).
+fn runtime_fields_are_applied_and_diff_clean(s: &Scenario) {
+    let body = |grace: &str| {
+        s.container(
+            "tuned",
+            &format!(
+                "  entrypoint: [\"/bin/busybox\"]\n  command: [\"sleep\", \"3600\"]\n  working_dir: /tmp\n  extra_hosts: [\"db.test:10.1.2.3\", \"gw.test:host-gateway\"]\n  cap_drop: [ALL]\n  cap_add: [NET_BIND_SERVICE]\n  read_only: true\n  tmpfs: [\"/run:size=1m\"]\n  security_opt: [\"no-new-privileges:true\"]\n  stop_signal: SIGINT\n  stop_grace_period: {grace}\n  logging:\n    driver: json-file\n    options: {{max-size: 1m, max-file: 2}}\n  devices: [\"/dev/null:/dev/xnull:rwm\"]\n"
+            ),
+        )
+    };
+    s.write("stack.yml", &body("3s"));
+    let out = s.dindctl("apply", &[]);
+    assert_eq!(code(&out), 0, "{}", text(&out));
+    let c =
+        s.h.rt
+            .block_on(s.h.docker.inspect_container(
+                &s.name("tuned"),
+                None::<bollard::query_parameters::InspectContainerOptions>,
+            ))
+            .expect("inspect");
+    let config = c.config.expect("config");
+    let host = c.host_config.expect("host config");
+    assert_eq!(config.working_dir.as_deref(), Some("/tmp"));
+    assert_eq!(config.entrypoint, Some(vec!["/bin/busybox".to_string()]));
+    assert_eq!(
+        config.cmd,
+        Some(vec!["sleep".to_string(), "3600".to_string()])
+    );
+    assert_eq!(config.stop_signal.as_deref(), Some("SIGINT"));
+    assert_eq!(config.stop_timeout, Some(3));
+    let hosts = host.extra_hosts.clone().unwrap_or_default();
+    assert!(hosts.contains(&"db.test:10.1.2.3".to_string()), "{hosts:?}");
+    assert!(
+        hosts.contains(&"gw.test:host-gateway".to_string()),
+        "{hosts:?}"
+    );
+    assert_eq!(host.cap_drop, Some(vec!["ALL".to_string()]));
+    assert!(
+        host.cap_add
+            .clone()
+            .unwrap_or_default()
+            .iter()
+            .any(|c| c.trim_start_matches("CAP_") == "NET_BIND_SERVICE"),
+        "{:?}",
+        host.cap_add
+    );
+    assert_eq!(host.readonly_rootfs, Some(true));
+    assert_eq!(
+        host.tmpfs
+            .clone()
+            .unwrap_or_default()
+            .get("/run")
+            .map(String::as_str),
+        Some("size=1m")
+    );
+    assert_eq!(
+        host.security_opt,
+        Some(vec!["no-new-privileges:true".to_string()])
+    );
+    let log = host.log_config.clone().expect("log config");
+    assert_eq!(log.typ.as_deref(), Some("json-file"));
+    let opts = log.config.unwrap_or_default();
+    assert_eq!(opts.get("max-size").map(String::as_str), Some("1m"));
+    assert_eq!(opts.get("max-file").map(String::as_str), Some("2"));
+    let devices = host.devices.clone().unwrap_or_default();
+    assert!(
+        devices
+            .iter()
+            .any(|d| d.path_on_host.as_deref() == Some("/dev/null")
+                && d.path_in_container.as_deref() == Some("/dev/xnull")
+                && d.cgroup_permissions.as_deref() == Some("rwm")),
+        "{devices:?}"
+    );
+    // Inside: the hosts file maps the names, the working directory is the one asked for.
+    let (hosts_file, _, _) = read_file(s.h, &s.name("tuned"), "/etc/hosts");
+    let hosts_file = String::from_utf8_lossy(&hosts_file).to_string();
+    assert!(hosts_file.contains("10.1.2.3\tdb.test"), "{hosts_file}");
+
+    let diff = s.dindctl("diff", &["--detailed-exitcode"]);
+    assert_eq!(code(&diff), 0, "{}", text(&diff));
+    assert!(text(&diff).contains("No changes."), "{}", text(&diff));
+
+    s.write("stack.yml", &body("5s"));
+    let diff = s.dindctl("diff", &["--detailed-exitcode"]);
+    assert_eq!(code(&diff), 2, "{}", text(&diff));
+    let t = text(&diff);
+    assert!(
+        t.contains(&format!(
+            "~ container {} will be recreated",
+            s.name("tuned")
+        )),
+        "{t}"
+    );
+    assert!(t.contains("# stop_timeout changed"), "{t}");
+    let down = s.dindctl("down", &[]);
+    assert_eq!(code(&down), 0, "{}", text(&down));
 }
 
 fn http_get(port: u16, path: &str) -> String {
