@@ -106,7 +106,7 @@ impl Diagnostic {
 fn snippet(out: &mut String, db: &SourceDb, span: Span) {
     let file = db.get(span.source);
     let start = file.line_col(span.start);
-    let text = file.line_text(start.line);
+    let text = crate::redact::source_line(file.line_text(start.line));
     if text.is_empty() {
         return;
     }

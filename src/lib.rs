@@ -11,6 +11,7 @@ pub mod model;
 pub mod net;
 pub mod plan;
 pub mod profile;
+pub mod redact;
 pub mod render;
 pub mod report;
 pub mod schema;

@@ -293,3 +293,194 @@ fn a_local_profile_file_extends_a_built_in_one() {
     );
     assert!(!dir.path().join("out/mcp-manifests/http-mcp.yml").exists());
 }
+
+/// Every entry under `dir` (files and directories, relative, sorted) with its mode and bytes.
+fn snapshot_with_modes(dir: &std::path::Path) -> Vec<(String, u32, Vec<u8>)> {
+    use std::os::unix::fs::PermissionsExt as _;
+    fn walk(base: &std::path::Path, dir: &std::path::Path, out: &mut Vec<(String, u32, Vec<u8>)>) {
+        let Ok(entries) = std::fs::read_dir(dir) else {
+            return;
+        };
+        for entry in entries.flatten() {
+            let path = entry.path();
+            let rel = path
+                .strip_prefix(base)
+                .map(|p| p.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            let mode = std::fs::symlink_metadata(&path)
+                .map(|m| m.permissions().mode())
+                .unwrap_or(0);
+            if path.is_dir() {
+                out.push((rel, mode, Vec::new()));
+                walk(base, &path, out);
+            } else {
+                out.push((rel, mode, std::fs::read(&path).unwrap_or_default()));
+            }
+        }
+    }
+    let mut out = Vec::new();
+    walk(dir, dir, &mut out);
+    out.sort();
+    out
+}
+
+/// `chattr` works here (root, a filesystem with the immutable attribute): the failure cases
+/// below need a file nothing can remove or replace.
+fn can_make_immutable(dir: &std::path::Path) -> bool {
+    let probe = dir.join("probe");
+    write(&probe, "x");
+    let ok = std::process::Command::new("chattr")
+        .arg("+i")
+        .arg(&probe)
+        .status()
+        .is_ok_and(|s| s.success());
+    let _ = std::process::Command::new("chattr")
+        .arg("-i")
+        .arg(&probe)
+        .status();
+    let _ = std::fs::remove_file(&probe);
+    ok
+}
+
+fn chattr(flag: &str, path: &std::path::Path) {
+    let ok = std::process::Command::new("chattr")
+        .arg(flag)
+        .arg(path)
+        .status()
+        .is_ok_and(|s| s.success());
+    assert!(ok, "chattr {flag} {}", path.display());
+}
+
+/// A render that cannot finish — a stale generated manifest that cannot be removed, or a
+/// target that cannot be replaced — exits 2 and leaves the out directory exactly as it was:
+/// bytes, modes and the set of files.
+#[test]
+fn a_failed_write_leaves_the_out_directory_as_it_was() {
+    let dir = tempdir();
+    if !can_make_immutable(dir.path()) {
+        eprintln!("skipped: chattr +i is not available here (needs root on ext4/xfs/btrfs)");
+        return;
+    }
+    assert_eq!(code(&run_in(dir.path(), &["render", "--out", "out"])), 0);
+    let manifests = dir.path().join("out/mcp-manifests");
+    // A stale generated manifest, immutable: it can be neither removed nor moved.
+    let stale = std::fs::read_to_string(manifests.join("files-mcp.yml")).unwrap_or_default();
+    write(&manifests.join("old-mcp.yml"), &stale);
+    // The profile changes the compose file and a manifest.
+    write(
+        &dir.path().join("p.yaml"),
+        "extends: default\nmanager:\n  environment: {LOG_LEVEL: debug}\nmcp_servers:\n  files:\n    environment: {EXTRA: \"1\"}\n",
+    );
+    chattr("+i", &manifests.join("old-mcp.yml"));
+    let before = snapshot_with_modes(&dir.path().join("out"));
+    let o = run_in(
+        dir.path(),
+        &["render", "--profile", "p.yaml", "--out", "out"],
+    );
+    let after = snapshot_with_modes(&dir.path().join("out"));
+    chattr("-i", &manifests.join("old-mcp.yml"));
+    assert_eq!(code(&o), 2, "{}", stderr(&o));
+    assert!(stderr(&o).contains("old-mcp.yml"), "{}", stderr(&o));
+    assert_eq!(
+        before, after,
+        "the out directory changed on a failed render"
+    );
+
+    // The same with the compose file itself immutable (it cannot be replaced).
+    let compose = dir.path().join("out/docker-compose.dind.yml");
+    std::fs::remove_file(manifests.join("old-mcp.yml")).unwrap_or_else(|e| panic!("{e}"));
+    chattr("+i", &compose);
+    let before = snapshot_with_modes(&dir.path().join("out"));
+    let o = run_in(
+        dir.path(),
+        &["render", "--profile", "p.yaml", "--out", "out"],
+    );
+    let after = snapshot_with_modes(&dir.path().join("out"));
+    chattr("-i", &compose);
+    assert_eq!(code(&o), 2, "{}", stderr(&o));
+    assert_eq!(
+        before, after,
+        "the out directory changed on a failed render"
+    );
+}
+
+/// A render that fails part-way into an out directory that did not exist leaves no
+/// directory behind: a 4 KiB tmpfs holds the first file but not the second.
+#[test]
+fn a_failed_write_into_a_new_directory_leaves_nothing() {
+    let dir = tempdir();
+    let mnt = dir.path().join("small");
+    std::fs::create_dir(&mnt).unwrap_or_else(|e| panic!("{e}"));
+    let mounted = std::process::Command::new("mount")
+        .args(["-t", "tmpfs", "-o", "size=4k", "tmpfs"])
+        .arg(&mnt)
+        .status()
+        .is_ok_and(|s| s.success());
+    if !mounted {
+        eprintln!("skipped: cannot mount a tmpfs here (needs root)");
+        return;
+    }
+    let o = run_in(dir.path(), &["render", "--out", "small/a/out"]);
+    let left: Vec<_> = std::fs::read_dir(&mnt)
+        .map(|r| r.flatten().map(|e| e.file_name()).collect())
+        .unwrap_or_default();
+    let _ = std::process::Command::new("umount").arg(&mnt).status();
+    assert_eq!(code(&o), 2, "{}", stderr(&o));
+    assert!(stderr(&o).contains("No space left"), "{}", stderr(&o));
+    assert!(left.is_empty(), "left behind: {left:?}");
+}
+
+/// New files get 0666 less the umask; a re-render keeps the mode the user gave a file.
+#[test]
+fn rendered_files_follow_the_umask_and_keep_their_mode() {
+    use std::os::unix::fs::PermissionsExt as _;
+    let dir = tempdir();
+    let render = |umask: &str, profile: &str| {
+        let o = std::process::Command::new("sh")
+            .arg("-c")
+            .arg(format!(
+                "umask {umask} && exec \"$0\" render --profile {profile} --out out"
+            ))
+            .arg(env!("CARGO_BIN_EXE_dindctl"))
+            .current_dir(dir.path())
+            .output()
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(code(&o), 0, "{}", stderr(&o));
+    };
+    let mode = |rel: &str| {
+        std::fs::metadata(dir.path().join("out").join(rel))
+            .map(|m| m.permissions().mode() & 0o777)
+            .unwrap_or(0)
+    };
+    render("022", "default");
+    assert_eq!(mode("docker-compose.dind.yml"), 0o644);
+    assert_eq!(mode("mcp-manifests/files-mcp.yml"), 0o644);
+    std::fs::set_permissions(
+        dir.path().join("out/docker-compose.dind.yml"),
+        std::fs::Permissions::from_mode(0o640),
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    write(
+        &dir.path().join("p.yaml"),
+        "extends: default\nmanager:\n  environment: {LOG_LEVEL: debug}\n",
+    );
+    render("077", "p.yaml");
+    assert_eq!(
+        mode("docker-compose.dind.yml"),
+        0o640,
+        "an existing file keeps its mode"
+    );
+    let dir2 = tempdir();
+    let o = std::process::Command::new("sh")
+        .arg("-c")
+        .arg("umask 027 && exec \"$0\" render --out out")
+        .arg(env!("CARGO_BIN_EXE_dindctl"))
+        .current_dir(dir2.path())
+        .output()
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(code(&o), 0);
+    let m = std::fs::metadata(dir2.path().join("out/docker-compose.dind.yml"))
+        .map(|m| m.permissions().mode() & 0o777)
+        .unwrap_or(0);
+    assert_eq!(m, 0o640, "a new file is 0666 less the umask");
+}

@@ -314,7 +314,7 @@ async fn converge_container(
         Err(message) => {
             progress.update(&a.name, "failed");
             let details = match d {
-                Some(d) => failure_details(engine, &d.container_name).await,
+                Some(d) => failure_details(engine, &d.container_name, &sensitive(d)).await,
                 None => String::new(),
             };
             if let Ok(c) = engine.inspect_container(&a.name).await {
@@ -510,10 +510,27 @@ async fn exit_reason(engine: &Engine, name: &str, lc: &crate::plan::live::LiveCo
     }
 }
 
-/// The last log lines and the last health-check output of a failed container.
-pub async fn failure_details(engine: &Engine, name: &str) -> String {
+/// The values a container's output must not show: its secret files' contents and the values
+/// of its credential variables.
+pub fn sensitive(d: &crate::plan::desired::DesiredContainer) -> Vec<String> {
+    d.secrets
+        .iter()
+        .map(|s| String::from_utf8_lossy(&s.content).into_owned())
+        .chain(
+            d.spec
+                .environment
+                .iter()
+                .filter(|(k, _)| crate::redact::is_credential_key(k))
+                .map(|(_, v)| v.clone()),
+        )
+        .collect()
+}
+
+/// The last log lines and the last health-check output of a failed container, with
+/// `known` values (see [`sensitive`]) and any other credential in them masked.
+pub async fn failure_details(engine: &Engine, name: &str, known: &[String]) -> String {
     let mut out = String::new();
-    let text = engine.logs_tail(name, 20).await;
+    let text = crate::redact::with_known(&engine.logs_tail(name, 20).await, known);
     if text.trim().is_empty() {
         out.push_str("  (no log output)\n");
     } else {
@@ -533,7 +550,7 @@ pub async fn failure_details(engine: &Engine, name: &str) -> String {
             "  last health check (exit code {}):\n",
             last.exit_code.unwrap_or(-1)
         ));
-        let output = last.output.unwrap_or_default();
+        let output = crate::redact::with_known(&last.output.unwrap_or_default(), known);
         for line in output.lines().take(20) {
             out.push_str(&format!("  | {line}\n"));
         }

@@ -123,13 +123,8 @@ impl Config {
 
     /// Reads a configuration file; every mistake in it is a diagnostic.
     pub fn load(path: &Path, db: &mut SourceDb) -> Result<Self, Vec<Diagnostic>> {
-        let text = std::fs::read_to_string(path).map_err(|e| {
-            vec![Diagnostic::error(
-                CODE,
-                format!("cannot read `{}`: {e}", path.display()),
-                None,
-            )]
-        })?;
+        let text = crate::load::read::text(path)
+            .map_err(|e| vec![Diagnostic::error(CODE, e.to_string(), None)])?;
         let id = db.add(path.display().to_string(), text.clone());
         let mut config = Self::parse(&text, id)?;
         config.path = Some(path.to_path_buf());

@@ -41,7 +41,13 @@ pub fn run(args: &RenderArgs) -> Outcome {
             }
             Ok(changes) => {
                 for change in &changes {
-                    out(change.diff());
+                    // The diff goes to CI logs: credentials in its lines are starred out.
+                    let shown: String = change
+                        .diff()
+                        .split_inclusive('\n')
+                        .map(crate::redact::source_line)
+                        .collect();
+                    out(&shown);
                 }
                 let describe = |c: &FileChange| match c {
                     FileChange::Missing { path, .. } => format!("missing: {path}"),

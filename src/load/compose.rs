@@ -224,18 +224,12 @@ impl<'a> Ctx<'a> {
     }
 }
 
-/// Whether the node at `pointer` depends on an unresolved variable (its value is unknown).
-fn unresolved_at(root: &Node, pointer: &str) -> bool {
-    root.at_pointer(pointer, false)
-        .is_some_and(|n| matches!(&n.value, Value::Scalar(s) if s.unresolved))
-}
-
 /// `root` against the compose schema; a violation at an unknown value is left out.
 pub fn validate_compose(root: &Node) -> Vec<Diagnostic> {
     let Some(schema) = crate::schema::compose() else {
         return Vec::new();
     };
-    schema.validate_except(root, "schema-violation", |v| unresolved_at(root, &v.path))
+    schema.validate_except(root, "schema-violation", |v| v.found.unknown)
 }
 
 /// A finding with a severity other than error.

@@ -490,7 +490,7 @@ fn key_of(kind: Key, node: &Node) -> Option<String> {
                 let t = text_of(node)?;
                 match super::ports::parse_short(t) {
                     Ok(specs) if specs.len() == 1 => {
-                        let p = &specs[0];
+                        let p = &specs.first();
                         Some(format!(
                             "{}:{}:{}/{}",
                             if p.host_ip.is_empty() {

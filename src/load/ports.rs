@@ -76,7 +76,7 @@ fn split_proto(raw: &str) -> (String, String) {
 }
 
 /// Parses one short-syntax port as compose does; the error is compose's reason.
-pub fn parse_short(raw: &str) -> Result<Vec<ShortPort>, String> {
+pub fn parse_short(raw: &str) -> Result<ShortPorts, String> {
     let (mut ip, host, container) = split_parts(raw);
     let (proto, container) = split_proto(&container);
     if ip.starts_with('[') {
@@ -113,23 +113,62 @@ pub fn parse_short(raw: &str) -> Result<Vec<ShortPort>, String> {
         // for missing its target.
         return Err("container port 0 (a port needs a container port)".into());
     }
-    let mut out = Vec::new();
-    for i in 0..=(end - start) {
-        let mut published = String::new();
-        if !host.is_empty() {
-            published = (host_start + i).to_string();
-            if start == end && host_start != host_end {
-                published = format!("{published}-{host_end}");
-            }
-        }
-        out.push(ShortPort {
-            host_ip: ip.clone(),
+    Ok(ShortPorts {
+        host_ip: ip,
+        host: (!host.is_empty()).then_some((host_start, host_end)),
+        target: (start, end),
+        protocol,
+    })
+}
+
+/// The mappings of one short-syntax port: compose expands a range into one mapping per port;
+/// they are kept as ranges here (a `1-65535` range is one value, not 65,535).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ShortPorts {
+    pub host_ip: String,
+    host: Option<(u64, u64)>,
+    target: (u64, u64),
+    pub protocol: String,
+}
+
+impl ShortPorts {
+    /// How many mappings compose makes of it.
+    pub fn len(&self) -> u64 {
+        self.target.1 - self.target.0 + 1
+    }
+
+    pub fn is_empty(&self) -> bool {
+        false
+    }
+
+    /// The `i`-th mapping, as compose makes it.
+    pub fn get(&self, i: u64) -> ShortPort {
+        let (start, end) = self.target;
+        let published = match self.host {
+            None => String::new(),
+            Some((hs, he)) if start == end && hs != he => format!("{}-{he}", hs + i),
+            Some((hs, _)) => (hs + i).to_string(),
+        };
+        ShortPort {
+            host_ip: self.host_ip.clone(),
             published,
             target: u16::try_from(start + i).unwrap_or(0),
-            protocol: protocol.clone(),
-        });
+            protocol: self.protocol.clone(),
+        }
     }
-    Ok(out)
+
+    pub fn first(&self) -> ShortPort {
+        self.get(0)
+    }
+
+    pub fn last(&self) -> ShortPort {
+        self.get(self.len() - 1)
+    }
+
+    /// Every mapping, in compose's order.
+    pub fn iter(&self) -> impl Iterator<Item = ShortPort> + '_ {
+        (0..self.len()).map(|i| self.get(i))
+    }
 }
 
 #[cfg(test)]
@@ -139,7 +178,7 @@ mod tests {
     fn ok(s: &str) -> Vec<(String, String, u16, String)> {
         parse_short(s)
             .unwrap_or_else(|e| panic!("{s}: {e}"))
-            .into_iter()
+            .iter()
             .map(|p| (p.host_ip, p.published, p.target, p.protocol))
             .collect()
     }

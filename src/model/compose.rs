@@ -635,9 +635,7 @@ fn build(node: &Node) -> Build {
 /// The short syntax through compose's own parser, as one range-shaped spec.
 fn short_spec(spec: &str) -> Result<PortSpec, String> {
     let mappings = load::ports::parse_short(spec)?;
-    let (Some(first), Some(last)) = (mappings.first(), mappings.last()) else {
-        return Err(format!("`{spec}` names no port"));
-    };
+    let (first, last) = (mappings.first(), mappings.last());
     let host_ip = if first.host_ip.is_empty() {
         None
     } else {

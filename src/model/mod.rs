@@ -5,6 +5,7 @@
 pub mod compose;
 pub mod dind;
 pub mod dockerfile;
+pub mod intervals;
 pub mod manifest;
 pub mod ports;
 pub mod roles;

@@ -514,11 +514,21 @@ pub fn redacted(spec: &ContainerSpec, other: Option<&ContainerSpec>) -> serde_js
 
 /// An environment value as shown: a credential's value becomes `***`, or `*** (changed)` when
 /// it differs from `live` (given for the planned side only).
+/// Credentials inside other values (a URL's password, a token) are masked in place, and a
+/// change hidden by the mask says so.
 pub fn redact_env(key: &str, value: &str, live: Option<&str>) -> String {
-    if crate::check::rules::secret_in_environment::is_credential_key(key) {
-        mask(live.is_some_and(|l| l != value))
+    let changed = live.is_some_and(|l| l != value);
+    if crate::redact::is_credential_key(key) {
+        return mask(changed);
+    }
+    let shown = crate::redact::env_value(key, value);
+    if shown != value
+        && changed
+        && live.map(|l| crate::redact::env_value(key, l)) == Some(shown.clone())
+    {
+        format!("{shown} (credential changed)")
     } else {
-        value.to_string()
+        shown
     }
 }
 
@@ -726,6 +736,33 @@ mod tests {
         );
         assert_eq!(a.fields[0].before.as_deref(), Some("***"));
         assert_eq!(a.fields[0].after.as_deref(), Some("*** (changed)"));
+    }
+
+    #[test]
+    fn a_password_inside_a_url_is_masked_and_its_change_still_shows() {
+        let d = desired(&[("DATABASE_URL", "postgres://u:new-pw@db/app")]);
+        let p = plan(
+            &d,
+            &live_of(&d, &[("DATABASE_URL", "postgres://u:old-pw@db/app")], true),
+        );
+        let a = p
+            .actions
+            .iter()
+            .find(|a| a.kind == Kind::Container)
+            .unwrap();
+        let text = format!("{:?}", a);
+        assert!(
+            !text.contains("new-pw") && !text.contains("old-pw"),
+            "{text}"
+        );
+        assert_eq!(
+            a.fields[0].after.as_deref(),
+            Some("postgres://u:***@db/app (credential changed)")
+        );
+        assert_eq!(
+            redact_env("DATABASE_URL", "postgres://u:pw@db/app", None),
+            "postgres://u:***@db/app"
+        );
     }
 
     #[test]

@@ -163,10 +163,10 @@ fn read(
         Origin::Embedded(name) => embedded(name)
             .map(|(_, t)| t.to_string())
             .unwrap_or_default(),
-        Origin::File(path) => std::fs::read_to_string(path).map_err(|e| {
+        Origin::File(path) => crate::load::read::text(path).map_err(|e| {
             vec![Diagnostic::error(
                 CODE,
-                format!("cannot read profile `{}`: {e}", path.display()),
+                format!("cannot read profile: {e}"),
                 extended_at,
             )]
         })?,

@@ -187,6 +187,54 @@ pub enum Connection {
     Tls,
 }
 
+/// A value in the outer (compose) environment: literal text — a `$` in it reaches the
+/// container as written — or, in the form `{from_env: VAR}`, compose's interpolation of a
+/// variable of the shell that runs `docker compose` (`${VAR}`; with `default: x`,
+/// `${VAR:-x}`; with `required: true`, `${VAR:?…}`, which makes compose refuse to start
+/// without it).
+#[derive(Clone, Debug, Deserialize, PartialEq)]
+#[serde(untagged)]
+pub enum OuterEnv {
+    Literal(String),
+    FromEnv(FromEnv),
+}
+
+#[derive(Clone, Debug, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct FromEnv {
+    pub from_env: String,
+    #[serde(default)]
+    pub default: Option<String>,
+    #[serde(default)]
+    pub required: bool,
+}
+
+impl OuterEnv {
+    /// What compose reads in the rendered file (before YAML quoting): `$` escaped in a
+    /// literal, an interpolation for `from_env`.
+    pub fn compose_text(&self) -> String {
+        match self {
+            OuterEnv::Literal(text) => text.replace('$', "$$"),
+            OuterEnv::FromEnv(f) => match (&f.default, f.required) {
+                (_, true) => format!(
+                    "${{{}:?set {} in the environment of docker compose}}",
+                    f.from_env, f.from_env
+                ),
+                (Some(d), false) => format!("${{{}:-{}}}", f.from_env, d.replace('$', "$$")),
+                (None, false) => format!("${{{}}}", f.from_env),
+            },
+        }
+    }
+
+    /// The text for checks that look at values (`host.docker.internal` mentioned, …).
+    pub fn text(&self) -> &str {
+        match self {
+            OuterEnv::Literal(t) => t,
+            OuterEnv::FromEnv(f) => f.default.as_deref().unwrap_or(""),
+        }
+    }
+}
+
 #[derive(Clone, Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Manager {
@@ -205,7 +253,7 @@ pub struct Manager {
     #[serde(default)]
     pub connection: Connection,
     #[serde(default)]
-    pub environment: IndexMap<String, String>,
+    pub environment: IndexMap<String, OuterEnv>,
     #[serde(default)]
     pub ports: Vec<PortPublish>,
     #[serde(default)]

@@ -8,7 +8,7 @@ use indexmap::IndexMap;
 use serde::Serialize;
 
 use crate::profile::model::{
-    Connection, Dind, Healthcheck, Manager, McpServer, Profile, Resources,
+    Connection, Dind, Healthcheck, Manager, McpServer, OuterEnv, Profile, Resources,
 };
 
 /// Where the DinD service keeps its socket directory, and where clients mount it.
@@ -38,7 +38,9 @@ pub struct ServiceContext {
     pub user: Option<String>,
     pub group_add: Vec<String>,
     pub command: Vec<String>,
-    pub environment: IndexMap<String, String>,
+    /// Values as the formatter writes them (a literal, `$` escaped), or pre-written
+    /// interpolations (`from_env`), marked safe.
+    pub environment: IndexMap<String, minijinja::Value>,
     pub ports: Vec<String>,
     pub volumes: Vec<String>,
     pub networks: Vec<String>,
@@ -197,12 +199,15 @@ fn dind_service(profile: &Profile, dind: &Dind) -> ServiceContext {
         command.push("--tls=false".to_string());
     }
     command.extend(dind.daemon_args.iter().cloned());
-    let mut environment = IndexMap::new();
+    let mut environment: IndexMap<String, minijinja::Value> = IndexMap::new();
     if dind.tls {
         environment.insert("DOCKER_TLS_CERTDIR".into(), CERTS_DIR.into());
-        environment.insert("DOCKER_TLS_SAN".into(), format!("DNS:{}", dind.service));
+        environment.insert(
+            "DOCKER_TLS_SAN".into(),
+            format!("DNS:{}", dind.service).into(),
+        );
     } else {
-        environment.insert("DOCKER_TLS_CERTDIR".into(), String::new());
+        environment.insert("DOCKER_TLS_CERTDIR".into(), "".into());
     }
     let v = &dind.volumes;
     let mut volumes = vec![
@@ -248,14 +253,15 @@ fn host_ip(ip: &str) -> String {
 
 fn manager_service(profile: &Profile, manager: &Manager) -> ServiceContext {
     let dind = &profile.dind;
-    let mut environment = IndexMap::new();
+    let mut environment: IndexMap<String, minijinja::Value> = IndexMap::new();
+    let mut texts: Vec<String> = Vec::new();
     let mut volumes = Vec::new();
     let mut group_add = manager.group_add.clone();
     match manager.connection {
         Connection::Socket => {
             environment.insert(
                 "DOCKER_HOST".into(),
-                format!("unix://{CLIENT_SOCKET_DIR}/docker.sock"),
+                format!("unix://{CLIENT_SOCKET_DIR}/docker.sock").into(),
             );
             volumes.push(format!("{}:{CLIENT_SOCKET_DIR}", dind.volumes.socket));
             let gid = dind.docker_gid.to_string();
@@ -267,10 +273,13 @@ fn manager_service(profile: &Profile, manager: &Manager) -> ServiceContext {
             let port = daemon_port(true);
             environment.insert(
                 "DOCKER_HOST".into(),
-                format!("tcp://{}:{port}", dind.service),
+                format!("tcp://{}:{port}", dind.service).into(),
             );
             environment.insert("DOCKER_TLS_VERIFY".into(), "1".into());
-            environment.insert("DOCKER_CERT_PATH".into(), format!("{CERTS_DIR}/client"));
+            environment.insert(
+                "DOCKER_CERT_PATH".into(),
+                format!("{CERTS_DIR}/client").into(),
+            );
             volumes.push(format!(
                 "{}:{CERTS_DIR}/client:ro",
                 dind.volumes.certs_client
@@ -278,11 +287,19 @@ fn manager_service(profile: &Profile, manager: &Manager) -> ServiceContext {
         }
     }
     for (k, v) in &manager.environment {
-        environment.insert(k.clone(), v.clone());
+        texts.push(v.text().to_string());
+        let value = match v {
+            OuterEnv::Literal(text) => minijinja::Value::from(text.as_str()),
+            OuterEnv::FromEnv(_) => minijinja::Value::from_safe_string(super::yaml_safe::scalar(
+                &v.compose_text(),
+                false,
+            )),
+        };
+        environment.insert(k.clone(), value);
     }
     let healthcheck = manager.healthcheck.clone().and_then(healthcheck_or_none);
     let health_texts = healthcheck.iter().flat_map(|h| h.test.iter().flatten());
-    let extra_hosts = if mentions_host_gateway(environment.values().chain(health_texts)) {
+    let extra_hosts = if mentions_host_gateway(texts.iter().chain(health_texts)) {
         vec![HOST_GATEWAY.to_string()]
     } else {
         Vec::new()

@@ -77,8 +77,8 @@ impl Templates {
         if let Some(dir) = &self.dir {
             let path = dir.join(name);
             if path.is_file() {
-                let text = std::fs::read_to_string(&path)
-                    .map_err(|e| format!("cannot read template `{}`: {e}", path.display()))?;
+                let text = crate::load::read::text(&path)
+                    .map_err(|e| format!("cannot read template: {e}"))?;
                 return Ok(Some((text, path.display().to_string())));
             }
         }
@@ -98,6 +98,9 @@ pub struct Prepared {
     /// What stopped preparation: a message, or a template (by index) that does not compile.
     failure: Option<(Option<usize>, String, Option<minijinja::Error>)>,
 }
+
+/// The template of the outer compose file.
+pub const COMPOSE_TEMPLATE: &str = "docker-compose.dind.yml.j2";
 
 /// Builds the environment: strict undefined, YAML-friendly whitespace, and the YAML-safe
 /// formatter through which every interpolated value passes; then compiles every template.
@@ -123,7 +126,14 @@ pub fn prepare(templates: &Templates) -> Prepared {
     for filter in ["safe", "escape", "e", "tojson", "urlize"] {
         env.remove_filter(filter);
     }
-    env.set_formatter(|out, _state, value| {
+    // `{{ key|key }}`: a mapping key, which compose does not interpolate.
+    env.add_filter("key", |value: minijinja::Value| {
+        let mut text = String::new();
+        yaml_safe::write_value(&mut text, &value, false)
+            .map_err(|msg| minijinja::Error::new(minijinja::ErrorKind::InvalidOperation, msg))?;
+        Ok(minijinja::Value::from_safe_string(text))
+    });
+    env.set_formatter(|out, state, value| {
         if value.is_safe() {
             return out
                 .write_str(value.as_str().unwrap_or_default())
@@ -131,8 +141,11 @@ pub fn prepare(templates: &Templates) -> Prepared {
                     minijinja::Error::new(minijinja::ErrorKind::WriteFailure, e.to_string())
                 });
         }
+        // Profile values are literals: in the compose file, `$` is escaped from compose's
+        // interpolation (`from_env` values ask for interpolation, and arrive pre-written).
+        let compose = state.name() == COMPOSE_TEMPLATE;
         let mut text = String::new();
-        yaml_safe::write_value(&mut text, value, false)
+        yaml_safe::write_escaped(&mut text, value, false, compose)
             .map_err(|msg| minijinja::Error::new(minijinja::ErrorKind::InvalidOperation, msg))?;
         out.write_str(&text)
             .map_err(|e| minijinja::Error::new(minijinja::ErrorKind::WriteFailure, e.to_string()))
@@ -281,13 +294,7 @@ pub fn render_prepared(
     let compose = context::compose(profile);
     push(
         profile.output.compose_file.clone(),
-        render_one(
-            &env,
-            "docker-compose.dind.yml.j2",
-            ser(&compose),
-            &shown,
-            db,
-        ),
+        render_one(&env, COMPOSE_TEMPLATE, ser(&compose), &shown, db),
     );
     for (name, server) in &profile.mcp_servers {
         let ctx = minijinja::context! { server => ser(&context::server(profile, name, server)) };

@@ -87,14 +87,138 @@ pub struct WriteSummary {
     pub removed: Vec<String>,
 }
 
+/// The text of a file that may not exist (bounded and regular-file-only, like every input).
 fn read_optional(path: &Path) -> Result<Option<String>, OutputError> {
-    match std::fs::read_to_string(path) {
+    match crate::load::read::text(path) {
         Ok(text) => Ok(Some(text)),
+        Err(crate::load::read::ReadError::Io { source, .. })
+            if source.kind() == std::io::ErrorKind::NotFound =>
+        {
+            Ok(None)
+        }
+        Err(crate::load::read::ReadError::Io { path, source }) => {
+            Err(OutputError::Read { path, source })
+        }
+        Err(e) => Err(OutputError::Read {
+            path: path.to_path_buf(),
+            source: std::io::Error::other(e.to_string()),
+        }),
+    }
+}
+
+/// The permission bits of the file at `path`, if there is one.
+fn existing_mode(path: &Path) -> Result<Option<u32>, OutputError> {
+    use std::os::unix::fs::PermissionsExt as _;
+    match std::fs::symlink_metadata(path) {
+        Ok(m) => Ok(Some(m.permissions().mode() & 0o7777)),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
         Err(source) => Err(OutputError::Read {
             path: path.to_path_buf(),
             source,
         }),
+    }
+}
+
+/// A unique name beside `target` for a temporary or moved-aside file.
+fn beside(target: &Path, what: &str) -> PathBuf {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static N: AtomicU64 = AtomicU64::new(0);
+    let n = N.fetch_add(1, Ordering::Relaxed);
+    let name = target
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    target.with_file_name(format!(".{name}.dindctl-{what}-{}-{n}", std::process::id()))
+}
+
+/// Writes `contents` to a new temporary file beside `target`, synced, with `mode` (or 0666 less the
+/// umask, which the kernel applies when the file is created with 0666).
+fn write_temp(target: &Path, contents: &[u8], mode: Option<u32>) -> Result<PathBuf, OutputError> {
+    use std::os::unix::fs::{OpenOptionsExt as _, PermissionsExt as _};
+    let err = |source| OutputError::Write {
+        path: target.to_path_buf(),
+        source,
+    };
+    let tmp = beside(target, "new");
+    let mut f = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o666)
+        .open(&tmp)
+        .map_err(err)?;
+    let written = f
+        .write_all(contents)
+        .and_then(|()| match mode {
+            Some(m) => f.set_permissions(std::fs::Permissions::from_mode(m)),
+            None => Ok(()),
+        })
+        .and_then(|()| f.sync_all());
+    if let Err(e) = written {
+        let _ = std::fs::remove_file(&tmp);
+        return Err(err(e));
+    }
+    Ok(tmp)
+}
+
+/// What a write did so far, to undo it on failure or finish it on success.
+#[derive(Default)]
+struct Transaction {
+    /// Directories created, outermost first.
+    dirs: Vec<PathBuf>,
+    /// Temporary files not yet renamed into place.
+    temps: Vec<PathBuf>,
+    /// (original path, where it was moved aside), in order.
+    aside: Vec<(PathBuf, PathBuf)>,
+    /// New files renamed into place.
+    placed: Vec<PathBuf>,
+}
+
+impl Transaction {
+    fn create_dirs(&mut self, dir: &Path) -> Result<(), OutputError> {
+        let missing: Vec<PathBuf> = dir
+            .ancestors()
+            .take_while(|d| !d.as_os_str().is_empty() && !d.exists())
+            .map(Path::to_path_buf)
+            .collect();
+        for d in missing.into_iter().rev() {
+            std::fs::create_dir(&d).map_err(|source| OutputError::CreateDir {
+                path: d.clone(),
+                source,
+            })?;
+            self.dirs.push(d);
+        }
+        Ok(())
+    }
+
+    fn move_aside(&mut self, path: &Path) -> Result<(), OutputError> {
+        let aside = beside(path, "old");
+        std::fs::rename(path, &aside).map_err(|source| OutputError::Remove {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        self.aside.push((path.to_path_buf(), aside));
+        Ok(())
+    }
+
+    fn roll_back(self) {
+        for t in &self.temps {
+            let _ = std::fs::remove_file(t);
+        }
+        for p in self.placed.iter().rev() {
+            let _ = std::fs::remove_file(p);
+        }
+        for (original, aside) in self.aside.iter().rev() {
+            let _ = std::fs::rename(aside, original);
+        }
+        for d in self.dirs.iter().rev() {
+            let _ = std::fs::remove_dir(d);
+        }
+    }
+
+    fn commit(self) {
+        for (_, aside) in &self.aside {
+            let _ = std::fs::remove_file(aside);
+        }
     }
 }
 
@@ -166,11 +290,28 @@ impl RenderedSet {
         Ok(changes)
     }
 
-    /// Writes the set under `out`. Every changed file is first written to a temporary file
-    /// beside its target; only when all are written are they renamed into place, so a failure
-    /// leaves the previous output untouched. Unchanged files are not rewritten; stale
-    /// generated files in the manifests directory are removed.
+    /// Writes the set under `out` as one transaction. Every changed file is first written to
+    /// a temporary file beside its target (with the mode of the file it replaces, or 0666
+    /// less the umask for a new one); then stale generated files and the files being
+    /// replaced are moved aside, the new files renamed into place, and only when every step
+    /// has succeeded are the moved-aside files deleted. If a step fails, everything done is
+    /// undone: the directory is as it was (byte for byte, modes included), and directories
+    /// this call created — `out` itself among them — are removed again.
     pub fn write(&self, out: &Path) -> Result<WriteSummary, OutputError> {
+        let mut tx = Transaction::default();
+        match self.write_in(out, &mut tx) {
+            Ok(summary) => {
+                tx.commit();
+                Ok(summary)
+            }
+            Err(e) => {
+                tx.roll_back();
+                Err(e)
+            }
+        }
+    }
+
+    fn write_in(&self, out: &Path, tx: &mut Transaction) -> Result<WriteSummary, OutputError> {
         let mut summary = WriteSummary::default();
         let mut staged = Vec::new();
         for file in &self.files {
@@ -180,38 +321,27 @@ impl RenderedSet {
                 continue;
             }
             let dir = target.parent().unwrap_or(out).to_path_buf();
-            std::fs::create_dir_all(&dir).map_err(|source| OutputError::CreateDir {
-                path: dir.clone(),
-                source,
-            })?;
-            let mut tmp = tempfile::Builder::new()
-                .prefix(".dindctl-")
-                .suffix(".tmp")
-                .tempfile_in(&dir)
-                .map_err(|source| OutputError::Write {
-                    path: target.clone(),
-                    source,
-                })?;
-            tmp.write_all(file.contents.as_bytes())
-                .and_then(|()| tmp.as_file().sync_all())
-                .map_err(|source| OutputError::Write {
-                    path: target.clone(),
-                    source,
-                })?;
+            tx.create_dirs(&dir)?;
+            let mode = existing_mode(&target)?;
+            let tmp = write_temp(&target, file.contents.as_bytes(), mode)?;
+            tx.temps.push(tmp.clone());
             staged.push((tmp, target, file.path.clone()));
         }
-        let stale = self.stale_files(out)?;
-        for (tmp, target, rel) in staged {
-            tmp.persist(&target).map_err(|e| OutputError::Rename {
-                path: target.clone(),
-                source: e.error,
-            })?;
-            summary.written.push(rel);
-        }
-        for rel in stale {
-            let path = out.join(&rel);
-            std::fs::remove_file(&path).map_err(|source| OutputError::Remove { path, source })?;
+        for rel in self.stale_files(out)? {
+            tx.move_aside(&out.join(&rel))?;
             summary.removed.push(rel);
+        }
+        for (tmp, target, rel) in staged {
+            if existing_mode(&target)?.is_some() {
+                tx.move_aside(&target)?;
+            }
+            std::fs::rename(&tmp, &target).map_err(|source| OutputError::Rename {
+                path: target.clone(),
+                source,
+            })?;
+            tx.temps.retain(|t| t != &tmp);
+            tx.placed.push(target);
+            summary.written.push(rel);
         }
         Ok(summary)
     }

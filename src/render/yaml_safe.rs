@@ -118,11 +118,30 @@ pub fn scalar(s: &str, flow: bool) -> String {
 /// Writes `value` as YAML: strings as scalars, numbers and booleans as such, none as `null`,
 /// lists and maps in flow style with every item written the same way.
 pub fn write_value(out: &mut String, value: &Value, flow: bool) -> Result<(), String> {
+    write_escaped(out, value, flow, false)
+}
+
+/// Like [`write_value`]; with `dollars`, every `$` of a string is written `$$`, which compose
+/// interpolation turns back into one `$`: the value reaches the container as written. (Keys
+/// of a compose mapping are not interpolated, so `{{ key|key }}` writes them unescaped.)
+pub fn write_escaped(
+    out: &mut String,
+    value: &Value,
+    flow: bool,
+    dollars: bool,
+) -> Result<(), String> {
     match value.kind() {
         ValueKind::Undefined => return Err("undefined value".into()),
         ValueKind::None => out.push_str("null"),
         ValueKind::Bool | ValueKind::Number => out.push_str(&value.to_string()),
-        ValueKind::String => out.push_str(&scalar(value.as_str().unwrap_or_default(), flow)),
+        ValueKind::String => {
+            let text = value.as_str().unwrap_or_default();
+            if dollars && text.contains('$') {
+                out.push_str(&scalar(&text.replace('$', "$$"), flow));
+            } else {
+                out.push_str(&scalar(text, flow));
+            }
+        }
         ValueKind::Seq | ValueKind::Iterable => {
             out.push('[');
             let items = value.try_iter().map_err(|e| e.to_string())?;
@@ -130,7 +149,7 @@ pub fn write_value(out: &mut String, value: &Value, flow: bool) -> Result<(), St
                 if i > 0 {
                     out.push_str(", ");
                 }
-                write_value(out, &item, true)?;
+                write_escaped(out, &item, true, dollars)?;
             }
             out.push(']');
         }
@@ -141,10 +160,10 @@ pub fn write_value(out: &mut String, value: &Value, flow: bool) -> Result<(), St
                 if i > 0 {
                     out.push_str(", ");
                 }
-                write_value(out, &key, true)?;
+                write_escaped(out, &key, true, false)?;
                 out.push_str(": ");
                 let item = value.get_item(&key).map_err(|e| e.to_string())?;
-                write_value(out, &item, true)?;
+                write_escaped(out, &item, true, dollars)?;
             }
             out.push('}');
         }

@@ -48,7 +48,8 @@ fn snippet(
 ) {
     let r = region(db, span);
     let file = db.get(span.source);
-    let text = file.line_text(r.line);
+    // Credentials on the line are starred out, keeping every column in place.
+    let text = crate::redact::source_line(file.line_text(r.line));
     let width = if r.end_line == r.line && r.end_column > r.column {
         r.end_column - r.column
     } else {

@@ -109,26 +109,11 @@ impl Schema {
 }
 
 fn to_diagnostic(root: &Node, v: &Violation, code: &'static str) -> Diagnostic {
-    let (pointer, at_key) = match &v.kind {
-        Kind::UnknownKey { key } => (format!("{}/{}", v.path, escape_pointer(key)), true),
-        _ => (v.path.clone(), false),
-    };
-    let node = root
-        .at_pointer(&pointer, at_key)
-        .or_else(|| root.at_pointer(&v.path, false))
-        .unwrap_or(root);
-    let value = root
-        .at_pointer(&v.path, false)
-        .map_or(Json::Null, Node::to_json);
     Diagnostic::error(
         code,
-        message(v, &value, &display_path(&v.path)),
-        Some(node.span),
+        message(v, &display_path(&v.path)),
+        Some(v.span.unwrap_or(root.span)),
     )
-}
-
-fn escape_pointer(s: &str) -> String {
-    s.replace('~', "~0").replace('/', "~1")
 }
 
 /// `/services/web/ports/0` → `services.web.ports[0]`.
@@ -148,18 +133,6 @@ pub fn display_path(pointer: &str) -> String {
     out
 }
 
-fn json_type(v: &Json) -> &'static str {
-    match v {
-        Json::Null => "null",
-        Json::Bool(_) => "a boolean",
-        Json::Number(n) if n.is_i64() || n.is_u64() => "an integer",
-        Json::Number(_) => "a number",
-        Json::String(_) => "a string",
-        Json::Array(_) => "a list",
-        Json::Object(_) => "a mapping",
-    }
-}
-
 /// A JSON Schema type in the words of YAML.
 fn schema_type(t: &str) -> &str {
     match t {
@@ -173,18 +146,6 @@ fn schema_type(t: &str) -> &str {
     }
 }
 
-/// A short rendering of a scalar value; collections are described, never dumped, so that a
-/// message cannot carry a whole environment block with its secrets.
-fn short(v: &Json) -> String {
-    match v {
-        Json::String(s) if s.chars().count() <= 60 => format!("`{s}`"),
-        Json::String(_) => "the string".into(),
-        Json::Number(n) => format!("`{n}`"),
-        Json::Bool(b) => format!("`{b}`"),
-        other => json_type(other).to_string(),
-    }
-}
-
 fn format_help(format: &str) -> &'static str {
     match format {
         "cidr" => "a network in CIDR notation, e.g. `10.201.0.0/24`",
@@ -195,7 +156,8 @@ fn format_help(format: &str) -> &'static str {
     }
 }
 
-fn message(v: &Violation, value: &Json, path: &str) -> String {
+fn message(v: &Violation, path: &str) -> String {
+    let short = || v.found.short.as_str();
     let at = if path.is_empty() {
         String::new()
     } else {
@@ -209,20 +171,20 @@ fn message(v: &Violation, value: &Json, path: &str) -> String {
             format!(
                 "expected {}, found {}{at}",
                 expected.join(" or "),
-                json_type(value)
+                v.found.type_name
             )
         }
         Kind::Enum { options } => {
             let opts: Vec<String> = options.iter().map(|o| o.to_string()).collect();
-            format!("{} is not one of {}{at}", short(value), opts.join(", "))
+            format!("{} is not one of {}{at}", short(), opts.join(", "))
         }
-        Kind::Const { expected } => format!("{} must be {expected}{at}", short(value)),
+        Kind::Const { expected } => format!("{} must be {expected}{at}", short()),
         Kind::Format { format } => {
-            format!("{} is not {}{at}", short(value), format_help(format))
+            format!("{} is not {}{at}", short(), format_help(format))
         }
-        Kind::Pattern { pattern } => format!("{} does not match `{pattern}`{at}", short(value)),
-        Kind::Minimum { limit, .. } => format!("{} is below the minimum {limit}{at}", short(value)),
-        Kind::Maximum { limit, .. } => format!("{} is above the maximum {limit}{at}", short(value)),
+        Kind::Pattern { pattern } => format!("{} does not match `{pattern}`{at}", short()),
+        Kind::Minimum { limit, .. } => format!("{} is below the minimum {limit}{at}", short()),
+        Kind::Maximum { limit, .. } => format!("{} is above the maximum {limit}{at}", short()),
         Kind::MinItems { limit } => format!("needs at least {limit} item(s){at}"),
         Kind::MaxItems { limit } => format!("allows at most {limit} item(s){at}"),
         Kind::MinLength { limit } => format!("needs at least {limit} character(s){at}"),
@@ -230,9 +192,9 @@ fn message(v: &Violation, value: &Json, path: &str) -> String {
         Kind::MinProperties { limit } => format!("needs at least {limit} key(s){at}"),
         Kind::MaxProperties { limit } => format!("allows at most {limit} key(s){at}"),
         Kind::UniqueItems => format!("items must be unique{at}"),
-        Kind::NoneOf => format!("{} matches none of the allowed forms{at}", short(value)),
-        Kind::MoreThanOne => format!("{} matches more than one allowed form{at}", short(value)),
-        Kind::Not => format!("{} is not allowed{at}", short(value)),
+        Kind::NoneOf => format!("{} matches none of the allowed forms{at}", short()),
+        Kind::MoreThanOne => format!("{} matches more than one allowed form{at}", short()),
+        Kind::Not => format!("{} is not allowed{at}", short()),
         Kind::False => format!("no value is allowed{at}"),
     }
 }

