@@ -3,6 +3,7 @@
 //! each container to become healthy (or running and stable) that fails fast on exit, OOM or
 //! unhealthy with the container's last log lines and health-check output.
 
+pub mod lock;
 mod progress;
 
 use std::time::{Duration, Instant};
@@ -145,7 +146,10 @@ pub async fn execute(
         .iter()
         .filter(|a| {
             a.kind == Kind::Container
-                && matches!(a.change, Change::Create | Change::Recreate | Change::Start)
+                && matches!(
+                    a.change,
+                    Change::Create | Change::Recreate | Change::Start | Change::Wait
+                )
         })
         .collect();
     for a in &work {
@@ -257,7 +261,7 @@ async fn converge_container(
     let result: Result<Option<(String, String, Duration)>, String> = async {
         let d = d.ok_or_else(|| "no manifest for this container".to_string())?;
         match a.change {
-            Change::Start => {}
+            Change::Start | Change::Wait => {}
             Change::Create => {
                 progress.update(&a.name, "creating");
                 create(engine, desired, d, &d.container_name).await?;
@@ -279,12 +283,14 @@ async fn converge_container(
             }
             _ => return Ok(None),
         }
-        progress.update(&a.name, "starting");
         let started = Instant::now();
-        engine
-            .start_container(&d.container_name)
-            .await
-            .map_err(|e| start_error(d, &e.to_string()))?;
+        if a.change != Change::Wait {
+            progress.update(&a.name, "starting");
+            engine
+                .start_container(&d.container_name)
+                .await
+                .map_err(|e| start_error(d, &e.to_string()))?;
+        }
         progress.update(&a.name, "waiting for ready");
         let (state, health) =
             wait_ready(engine, &d.container_name, opts, progress, &a.name).await?;
@@ -382,10 +388,12 @@ async fn create(
     Ok(())
 }
 
-/// A tar holding `/run/secrets/<name>` for each secret, readable by the container's user.
-pub fn secrets_tar(secrets: &[SecretFile], user: &str) -> std::io::Result<Vec<u8>> {
+/// Owner uid, gid and mode of the secret files of a container running as `user`: its own
+/// and readable by it only when the user is numeric, else root's and world-readable (a user
+/// name cannot be resolved without the image's passwd file).
+fn secret_ownership(user: &str) -> (u64, u64, u32) {
     let numeric = |s: &str| s.parse::<u64>().ok();
-    let (uid, gid, mode) = match user.split_once(':') {
+    match user.split_once(':') {
         Some((u, g)) => match (numeric(u), numeric(g)) {
             (Some(u), Some(g)) => (u, g, 0o400),
             _ => (0, 0, 0o444),
@@ -395,7 +403,18 @@ pub fn secrets_tar(secrets: &[SecretFile], user: &str) -> std::io::Result<Vec<u8
             Some(u) => (u, 0, 0o400),
             None => (0, 0, 0o444),
         },
-    };
+    }
+}
+
+/// The owner uid and mode a secret file of a container running as `user` must have.
+pub fn secret_owner(user: &str) -> (u64, u32) {
+    let (uid, _, mode) = secret_ownership(user);
+    (uid, mode)
+}
+
+/// A tar holding `/run/secrets/<name>` for each secret, readable by the container's user.
+pub fn secrets_tar(secrets: &[SecretFile], user: &str) -> std::io::Result<Vec<u8>> {
+    let (uid, gid, mode) = secret_ownership(user);
     let mut builder = tar::Builder::new(Vec::new());
     for dir in ["run/", "run/secrets/"] {
         let mut h = tar::Header::new_gnu();

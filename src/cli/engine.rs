@@ -81,6 +81,9 @@ pub struct ApplyArgs {
     /// Apply even when `check` reports errors in the stack.
     #[arg(long)]
     pub skip_check: bool,
+    /// How long to wait for another apply or down of this project to finish.
+    #[arg(long, default_value = "60s", value_name = "DURATION", value_parser = parse_duration)]
+    pub lock_timeout: Duration,
 }
 
 #[derive(Debug, clap::Args)]
@@ -124,6 +127,9 @@ pub struct DownArgs {
     /// Grace period before a container is killed.
     #[arg(long, default_value = "10s", value_name = "DURATION", value_parser = parse_duration)]
     pub stop_timeout: Duration,
+    /// How long to wait for another apply or down of this project to finish.
+    #[arg(long, default_value = "60s", value_name = "DURATION", value_parser = parse_duration)]
+    pub lock_timeout: Duration,
 }
 
 fn parse_duration(s: &str) -> Result<Duration, String> {
@@ -303,7 +309,8 @@ async fn make_plan(
             c.spec.image_id = img.id.clone();
         }
     }
-    let live = live::observe(engine, &desired.project).await?;
+    let mut live = live::observe(engine, &desired.project).await?;
+    live::verify_secrets(engine, &desired, &mut live).await;
     let plan = plan::compute(&desired, &images, &live, prune).map_err(|blockers| {
         let mut msg = String::new();
         for b in blockers {
@@ -364,7 +371,48 @@ fn apply_inner(args: &ApplyArgs) -> Result<Outcome, Outcome> {
     let desired = desired_state(&loaded)?;
     let engine = connect(&args.conn, Some(&loaded))?.outlast(args.stop_timeout);
     crate::engine::block_on(async {
-        let planned = make_plan(&engine, &loaded, desired, args.prune)
+        // One apply or down of a project at a time, on the daemon (a dry run changes nothing).
+        let lock = if args.dry_run {
+            None
+        } else {
+            let image = match desired.containers.first() {
+                Some(c) => Some(c.spec.image.clone()),
+                None => engine.any_image().await.ok().flatten(),
+            };
+            match image {
+                Some(image) => Some(
+                    apply::lock::acquire(
+                        &engine,
+                        &loaded.project,
+                        &image,
+                        "apply",
+                        args.lock_timeout,
+                    )
+                    .await
+                    .map_err(|e| {
+                        eprintln!("{e}");
+                        Outcome::Failed
+                    })?,
+                ),
+                None => None,
+            }
+        };
+        let result = apply_planned(args, &loaded, &engine, desired).await;
+        if let Some(lock) = lock {
+            lock.release(&engine).await;
+        }
+        result
+    })
+}
+
+async fn apply_planned(
+    args: &ApplyArgs,
+    loaded: &Loaded,
+    engine: &Engine,
+    desired: Desired,
+) -> Result<Outcome, Outcome> {
+    {
+        let planned = make_plan(engine, loaded, desired, args.prune)
             .await
             .map_err(|e| {
                 eprintln!("{e}");
@@ -381,7 +429,7 @@ fn apply_inner(args: &ApplyArgs) -> Result<Outcome, Outcome> {
                 out_line(&planned.plan.summary());
             }
             out(&status_table(
-                &live::containers(&engine, &loaded.project)
+                &live::containers(engine, &loaded.project)
                     .await
                     .unwrap_or_default(),
             ));
@@ -395,7 +443,7 @@ fn apply_inner(args: &ApplyArgs) -> Result<Outcome, Outcome> {
         };
         let progress = Progress::new(std::io::stderr().is_terminal());
         let report =
-            apply::execute(&engine, &planned.desired, &planned.plan, &opts, &progress).await;
+            apply::execute(engine, &planned.desired, &planned.plan, &opts, &progress).await;
         if !report.containers.is_empty() {
             out(&format!("\n{}", apply::table(&report.containers)));
         }
@@ -413,7 +461,7 @@ fn apply_inner(args: &ApplyArgs) -> Result<Outcome, Outcome> {
             return Ok(Outcome::Findings);
         }
         // Verify: the plan must now be empty.
-        let after = make_plan(&engine, &loaded, planned.desired.clone(), args.prune)
+        let after = make_plan(engine, loaded, planned.desired.clone(), args.prune)
             .await
             .map_err(|e| {
                 eprintln!("{e}");
@@ -431,7 +479,7 @@ fn apply_inner(args: &ApplyArgs) -> Result<Outcome, Outcome> {
             planned.plan.to_destroy()
         ));
         Ok(Outcome::Clean)
-    })
+    }
 }
 
 pub fn diff(args: &DiffArgs) -> Outcome {
@@ -599,7 +647,32 @@ pub fn down(args: &DownArgs) -> Outcome {
     };
     let engine = engine.outlast(args.stop_timeout);
     crate::engine::block_on(async {
-        let live = match live::observe(&engine, &project).await {
+        let lock = match engine.any_image().await.ok().flatten() {
+            Some(image) => {
+                match apply::lock::acquire(&engine, &project, &image, "down", args.lock_timeout)
+                    .await
+                {
+                    Ok(l) => Some(l),
+                    Err(e) => {
+                        eprintln!("{e}");
+                        return Outcome::Failed;
+                    }
+                }
+            }
+            // No image at all: nothing to lock with, and no container of any project.
+            None => None,
+        };
+        let outcome = down_locked(args, &project, &engine).await;
+        if let Some(lock) = lock {
+            lock.release(&engine).await;
+        }
+        outcome
+    })
+}
+
+async fn down_locked(args: &DownArgs, project: &str, engine: &Engine) -> Outcome {
+    {
+        let live = match live::observe(engine, project).await {
             Ok(l) => l,
             Err(e) => {
                 eprintln!("error: {e}");
@@ -612,7 +685,6 @@ pub fn down(args: &DownArgs) -> Outcome {
         };
         let mut failed = 0;
         let removals = futures_util::future::join_all(live.containers.iter().map(|c| {
-            let engine = &engine;
             let opts = &opts;
             async move { (c, apply::remove_container(engine, &c.id, opts).await) }
         }))
@@ -659,7 +731,7 @@ pub fn down(args: &DownArgs) -> Outcome {
         } else {
             Outcome::Clean
         }
-    })
+    }
 }
 
 fn now_secs() -> i64 {

@@ -9,11 +9,11 @@ use bollard::models::{
     NetworkInspect, Volume, VolumeCreateRequest,
 };
 use bollard::query_parameters::{
-    CreateContainerOptionsBuilder, InspectContainerOptions, InspectNetworkOptions,
-    ListContainersOptionsBuilder, ListNetworksOptionsBuilder, ListVolumesOptionsBuilder,
-    LogsOptionsBuilder, RemoveContainerOptionsBuilder, RemoveVolumeOptions,
-    RenameContainerOptionsBuilder, StartContainerOptions, StopContainerOptionsBuilder,
-    UploadToContainerOptionsBuilder,
+    CreateContainerOptionsBuilder, DownloadFromContainerOptionsBuilder, InspectContainerOptions,
+    InspectNetworkOptions, ListContainersOptionsBuilder, ListNetworksOptionsBuilder,
+    ListVolumesOptionsBuilder, LogsOptionsBuilder, RemoveContainerOptionsBuilder,
+    RemoveVolumeOptions, RenameContainerOptionsBuilder, StartContainerOptions,
+    StopContainerOptionsBuilder, UploadToContainerOptionsBuilder,
 };
 use futures_util::StreamExt as _;
 
@@ -24,6 +24,14 @@ use super::{Engine, describe};
 pub struct OpError {
     pub message: String,
     pub missing: bool,
+    /// 409 Conflict: a name already taken.
+    pub conflict: bool,
+}
+
+impl OpError {
+    pub fn is_conflict(&self) -> bool {
+        self.conflict
+    }
 }
 
 impl std::fmt::Display for OpError {
@@ -41,9 +49,17 @@ impl From<bollard::errors::Error> for OpError {
                 ..
             }
         );
+        let conflict = matches!(
+            e,
+            bollard::errors::Error::DockerResponseServerError {
+                status_code: 409,
+                ..
+            }
+        );
         OpError {
             message: describe(&e),
             missing,
+            conflict,
         }
     }
 }
@@ -129,6 +145,70 @@ impl Engine {
             .docker
             .upload_to_container(id, Some(opts), bollard::body_full(bytes::Bytes::from(tar)))
             .await?)
+    }
+
+    /// The file at `path` inside a container (created or running), at most `limit` bytes,
+    /// with its owner uid and permission bits; `None` when there is no such file.
+    pub async fn read_file(
+        &self,
+        id: &str,
+        path: &str,
+        limit: u64,
+    ) -> Res<Option<(Vec<u8>, u64, u32)>> {
+        use std::io::Read as _;
+        let opts = DownloadFromContainerOptionsBuilder::new()
+            .path(path)
+            .build();
+        let mut stream = self.docker.download_from_container(id, Some(opts));
+        let mut archive = Vec::new();
+        // The archive is the file plus a header block or two; anything larger is not ours.
+        let cap = limit + 64 * 1024;
+        while let Some(chunk) = stream.next().await {
+            match chunk {
+                Ok(bytes) => {
+                    archive.extend_from_slice(&bytes);
+                    if archive.len() as u64 > cap {
+                        return Ok(None);
+                    }
+                }
+                Err(bollard::errors::Error::DockerResponseServerError {
+                    status_code: 404, ..
+                }) => return Ok(None),
+                Err(e) => return Err(e.into()),
+            }
+        }
+        let mut tar = tar::Archive::new(archive.as_slice());
+        let Ok(mut entries) = tar.entries() else {
+            return Ok(None);
+        };
+        let Some(Ok(mut entry)) = entries.next() else {
+            return Ok(None);
+        };
+        if entry.header().entry_type() != tar::EntryType::Regular {
+            return Ok(None);
+        }
+        let uid = entry.header().uid().unwrap_or(u64::MAX);
+        let mode = entry.header().mode().unwrap_or(0) & 0o7777;
+        let mut content = Vec::new();
+        if entry
+            .by_ref()
+            .take(limit + 1)
+            .read_to_end(&mut content)
+            .is_err()
+            || content.len() as u64 > limit
+        {
+            return Ok(None);
+        }
+        Ok(Some((content, uid, mode)))
+    }
+
+    /// The ID of some image on the daemon (for the lock container), if there is one.
+    pub async fn any_image(&self) -> Res<Option<String>> {
+        let list = self
+            .docker
+            .list_images(None::<bollard::query_parameters::ListImagesOptions>)
+            .await?;
+        Ok(list.into_iter().next().map(|i| i.id))
     }
 
     /// The last `lines` lines of a container's output (stdout and stderr).

@@ -7,7 +7,6 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use serde::Serialize;
-use sha2::{Digest as _, Sha256};
 
 use crate::diag::Diagnostic;
 use crate::model::units;
@@ -36,7 +35,9 @@ pub struct ContainerSpec {
     pub labels: BTreeMap<String, String>,
     pub user: String,
     pub group_add: Vec<String>,
-    /// Secret name to a digest of its content (never the content).
+    /// Secret name to the state of its file in the container ([`SECRET_OK`] when planned;
+    /// for a live container, what reading it back found). Nothing derived from a secret's
+    /// content is stored on the daemon: no digest an observer could test guesses against.
     pub secrets: BTreeMap<String, String>,
     #[serde(skip_serializing_if = "String::is_empty")]
     pub working_dir: String,
@@ -160,18 +161,10 @@ pub struct Desired {
     pub volumes: Vec<DesiredVolume>,
 }
 
-/// A digest of a secret's content, keyed by the project and secret name so equal contents of
-/// different secrets do not share a digest.
-pub fn secret_digest(project: &str, name: &str, content: &[u8]) -> String {
-    let mut h = Sha256::new();
-    h.update(b"dindctl-secret\0");
-    h.update(project.as_bytes());
-    h.update(b"\0");
-    h.update(name.as_bytes());
-    h.update(b"\0");
-    h.update(content);
-    hex(&h.finalize())[..32].to_string()
-}
+/// The state a secret file must be in inside the container: its content, owner and mode as
+/// planned (checked by reading the file back from the container, see
+/// [`super::live::verify_secrets`]).
+pub const SECRET_OK: &str = "as planned";
 
 pub fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
@@ -298,10 +291,8 @@ pub fn build(stack: &Stack, db: &SourceDb, project: &str) -> Result<Desired, Vec
                     }
                 },
             };
-            spec.secrets.insert(
-                file.name.clone(),
-                secret_digest(project, &file.name, &file.content),
-            );
+            spec.secrets
+                .insert(file.name.clone(), SECRET_OK.to_string());
             secrets.push(file);
         }
         if c.environment

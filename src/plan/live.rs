@@ -75,6 +75,8 @@ pub struct Live {
     pub foreign: Vec<Foreign>,
     /// Host ports published by containers that are not this project's: `ip:port/proto` → name.
     pub foreign_ports: Vec<(String, u16, String, String)>,
+    /// When this was observed (Unix seconds; 0 when unknown).
+    pub observed_at: i64,
 }
 
 fn project_label(project: &str) -> String {
@@ -82,12 +84,52 @@ fn project_label(project: &str) -> String {
 }
 
 /// Lists and inspects everything of `project` on the daemon.
+/// The state of a live secret file before [`verify_secrets`] has read it.
+pub const SECRET_UNVERIFIED: &str = "not read back";
+
+/// Reads each planned secret back from the live container of the same name and records
+/// what it found in the live spec: [`super::desired::SECRET_OK`] when content, owner and mode
+/// are as planned, else why not (missing — e.g. an apply killed between create and copy —,
+/// different, unreadable). The contents are compared in memory and never kept or shown.
+pub async fn verify_secrets(engine: &Engine, desired: &super::desired::Desired, live: &mut Live) {
+    use super::desired::SECRET_OK;
+    for d in desired.containers.iter().filter(|d| !d.secrets.is_empty()) {
+        let Some(c) = live
+            .containers
+            .iter_mut()
+            .find(|c| c.name == d.container_name)
+        else {
+            continue;
+        };
+        let (uid, mode) = crate::apply::secret_owner(&d.spec.user);
+        for file in &d.secrets {
+            let path = format!("/run/secrets/{}", file.name);
+            let limit = crate::load::read::MAX_SECRET_BYTES;
+            let state = match engine.read_file(&c.id, &path, limit).await {
+                Ok(Some((content, u, m))) if content == file.content && u == uid && m == mode => {
+                    SECRET_OK
+                }
+                Ok(Some((content, ..))) if content != file.content => "different content",
+                Ok(Some(_)) => "different owner or mode",
+                Ok(None) => "missing",
+                Err(_) => "unreadable",
+            };
+            c.spec.secrets.insert(file.name.clone(), state.to_string());
+        }
+    }
+}
+
 pub async fn observe(engine: &Engine, project: &str) -> Result<Live, String> {
     let all = engine
         .list_containers(None)
         .await
         .map_err(|e| format!("listing containers: {e}"))?;
-    let mut live = Live::default();
+    let mut live = Live {
+        observed_at: std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs() as i64),
+        ..Live::default()
+    };
     let mut ours = Vec::new();
     for c in &all {
         let labels = c.labels.clone().unwrap_or_default();
@@ -317,10 +359,15 @@ pub fn project_container(c: &ContainerInspectResponse) -> LiveContainer {
         .collect();
     spec.user = config.user.clone().unwrap_or_default();
     spec.group_add = host.group_add.clone().unwrap_or_default();
+    // Names from the label; their state is found by reading the files back
+    // ([`verify_secrets`]).
     spec.secrets = labels
         .get(&label("secrets"))
-        .and_then(|s| serde_json::from_str(s).ok())
-        .unwrap_or_default();
+        .and_then(|s| serde_json::from_str::<Vec<String>>(s).ok())
+        .unwrap_or_default()
+        .into_iter()
+        .map(|n| (n, SECRET_UNVERIFIED.to_string()))
+        .collect();
     let state = c.state.clone().unwrap_or_default();
     LiveContainer {
         id: c.id.clone().unwrap_or_default(),

@@ -29,6 +29,8 @@ pub enum Change {
     Create,
     Recreate,
     Start,
+    /// Running but not ready yet (its health check still `starting`): apply waits for it.
+    Wait,
     Remove,
     /// Ours but no longer in the manifests, and `--prune` was not given.
     Orphan,
@@ -41,6 +43,7 @@ impl Change {
             Change::Create => "create",
             Change::Recreate => "recreate",
             Change::Start => "start",
+            Change::Wait => "wait",
             Change::Remove => "remove",
             Change::Orphan => "orphan",
             Change::Noop => "no-op",
@@ -110,7 +113,7 @@ impl Plan {
     }
 
     pub fn to_change(&self) -> usize {
-        self.count(&[Change::Recreate, Change::Start])
+        self.count(&[Change::Recreate, Change::Start, Change::Wait])
     }
 
     pub fn to_destroy(&self) -> usize {
@@ -345,6 +348,7 @@ pub fn compute(
         {
             reasons.push("the create request changed (spec hash differs)".into());
         }
+        let health = current.health.as_deref();
         if !reasons.is_empty() {
             if !current.running {
                 reasons.push(format!("the container is {}", current.state));
@@ -352,6 +356,44 @@ pub fn compute(
             a.change = Change::Recreate;
             a.reasons = reasons;
             a.fields = fields;
+        } else if current.state == "restarting" {
+            // Crash-looping: a fresh container, then the wait, which fails with its logs if it
+            // keeps failing (a CI retry must not report it converged).
+            a.change = Change::Recreate;
+            a.reasons = vec![format!(
+                "the container is restarting (exit code {}, restarted {} time(s))",
+                current.exit_code, current.restart_count
+            )];
+            a.fields = vec![state_change(&current.state)];
+        } else if let Some(ago) = recent_restart(current, live.observed_at) {
+            // Running between two crashes of a loop (or just recovered): not converged until
+            // it has stayed up; apply waits, and fails if it restarts again.
+            a.change = Change::Wait;
+            a.reasons = vec![format!(
+                "the container restarted {} time(s), the last {ago}s ago",
+                current.restart_count
+            )];
+            a.fields = vec![FieldChange {
+                field: "restarts".into(),
+                before: Some(current.restart_count.to_string()),
+                after: Some("stable".into()),
+            }];
+        } else if current.running && health == Some("unhealthy") {
+            a.change = Change::Recreate;
+            a.reasons = vec!["the container is unhealthy".into()];
+            a.fields = vec![FieldChange {
+                field: "health".into(),
+                before: Some("unhealthy".into()),
+                after: Some("healthy".into()),
+            }];
+        } else if current.running && health == Some("starting") {
+            a.change = Change::Wait;
+            a.reasons = vec!["the container is not healthy yet (health: starting)".into()];
+            a.fields = vec![FieldChange {
+                field: "health".into(),
+                before: Some("starting".into()),
+                after: Some("healthy".into()),
+            }];
         } else if !current.running {
             a.change = Change::Start;
             a.reasons = vec![format!(
@@ -364,11 +406,7 @@ pub fn compute(
                     ""
                 }
             )];
-            a.fields = vec![FieldChange {
-                field: "state".into(),
-                before: Some(current.state.clone()),
-                after: Some("running".into()),
-            }];
+            a.fields = vec![state_change(&current.state)];
         }
         actions.push(a);
     }
@@ -484,6 +522,28 @@ fn action(
     }
 }
 
+/// How long a container must have stayed up after a restart to count as converged.
+pub const RESTART_SETTLE_SECS: i64 = 60;
+
+/// Seconds since the last start of a running container that has restarted, if that is less
+/// than [`RESTART_SETTLE_SECS`].
+fn recent_restart(c: &LiveContainer, now: i64) -> Option<i64> {
+    if !c.running || c.restart_count == 0 || now == 0 {
+        return None;
+    }
+    let started = crate::cli::engine::parse_rfc3339(&c.started_at)?;
+    let ago = (now - started).max(0);
+    (ago < RESTART_SETTLE_SECS).then_some(ago)
+}
+
+fn state_change(state: &str) -> FieldChange {
+    FieldChange {
+        field: "state".into(),
+        before: Some(state.to_string()),
+        after: Some("running".into()),
+    }
+}
+
 pub fn short(id: &str) -> &str {
     let id = id.strip_prefix("sha256:").unwrap_or(id);
     &id[..id.len().min(12)]
@@ -502,10 +562,14 @@ pub fn redacted(spec: &ContainerSpec, other: Option<&ContainerSpec>) -> serde_js
         .secrets
         .iter()
         .map(|(k, v)| {
-            let changed = other
-                .and_then(|o| o.secrets.get(k))
-                .is_some_and(|ov| ov != v);
-            (k.clone(), mask(changed))
+            let shown = match other {
+                // The planned side: the content stays hidden; a mismatch shows as a change.
+                Some(o) => mask(o.secrets.get(k).is_some_and(|ov| ov != v)),
+                // The live side: what reading the file back found (never its content).
+                None if v == desired::SECRET_OK => mask(false),
+                None => v.clone(),
+            };
+            (k.clone(), shown)
         })
         .collect();
     s.secrets = secrets;

@@ -80,6 +80,7 @@ fn headline(a: &Action) -> (&'static str, &'static str, String) {
         Change::Create => ("+", "32", format!("{what} will be created")),
         Change::Recreate => ("~", "33", format!("{what} will be recreated")),
         Change::Start => (">", "33", format!("{what} will be started")),
+        Change::Wait => (">", "33", format!("{what} will be waited for")),
         Change::Remove => ("-", "31", format!("{what} will be removed")),
         Change::Orphan => (
             "?",
@@ -110,13 +111,26 @@ pub fn human(plan: &Plan, colors: Colors) -> String {
                     let _ = writeln!(out, "{}", colors.paint("31", &format!("    - {line}")));
                 }
             }
-            Change::Recreate | Change::Start => {
+            Change::Recreate | Change::Start | Change::Wait => {
                 let live = a.live.as_ref().map(to_text).unwrap_or_default();
                 let mut planned = a.planned.as_ref().map(to_text).unwrap_or_default();
                 let mut live = live;
-                if a.change == Change::Start {
-                    live.push_str(&format!("state: \"{}\"\n", field_before(a, "state")));
-                    planned.push_str("state: \"running\"\n");
+                // The state a recreate or start fixes, shown as a line of the diff.
+                for f in a
+                    .fields
+                    .iter()
+                    .filter(|f| matches!(f.field.as_str(), "state" | "health" | "restarts"))
+                {
+                    live.push_str(&format!(
+                        "{}: \"{}\"\n",
+                        f.field,
+                        f.before.as_deref().unwrap_or("")
+                    ));
+                    planned.push_str(&format!(
+                        "{}: \"{}\"\n",
+                        f.field,
+                        f.after.as_deref().unwrap_or("")
+                    ));
                 }
                 out.push_str(&unified(
                     &live,
@@ -132,14 +146,6 @@ pub fn human(plan: &Plan, colors: Colors) -> String {
     }
     let _ = writeln!(out, "{}", plan.summary());
     out
-}
-
-fn field_before(a: &Action, field: &str) -> String {
-    a.fields
-        .iter()
-        .find(|f| f.field == field)
-        .and_then(|f| f.before.clone())
-        .unwrap_or_default()
 }
 
 /// A unified diff, indented, with the changed lines coloured.

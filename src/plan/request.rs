@@ -67,9 +67,11 @@ pub fn container(project: &str, d: &DesiredContainer) -> (ContainerCreateBody, S
         .collect();
     labels.extend(identity_labels(project, "container", &d.name));
     if !s.secrets.is_empty() {
+        // The names only, so that a secret dropped from the manifest shows in the plan.
+        let names: Vec<&String> = s.secrets.keys().collect();
         labels.insert(
             label("secrets"),
-            serde_json::to_string(&s.secrets).unwrap_or_default(),
+            serde_json::to_string(&names).unwrap_or_default(),
         );
     }
     let mut port_bindings: HashMap<String, Option<Vec<PortBinding>>> = HashMap::new();

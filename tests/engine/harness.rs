@@ -155,9 +155,9 @@ impl Harness {
         self.rt.block_on(async {
             let ours = |labels: &HashMap<String, String>| {
                 labels.get(TEST_LABEL) == Some(&run)
-                    || labels
-                        .get("io.dindctl.project")
-                        .is_some_and(|p| p.starts_with(&run))
+                    || ["io.dindctl.project", "io.dindctl.lock"]
+                        .iter()
+                        .any(|k| labels.get(*k).is_some_and(|p| p.starts_with(&run)))
             };
             if let Ok(list) = d
                 .list_containers(Some(ListContainersOptionsBuilder::new().all(true).build()))

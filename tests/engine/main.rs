@@ -53,6 +53,9 @@ fn engine_scenarios() {
         ("tls", tls_endpoint_of_a_second_daemon),
         ("outer", outer_diff_against_a_compose_project),
         ("fields", runtime_fields_are_applied_and_diff_clean),
+        ("secrets", secrets_are_verified_by_reading_them_back),
+        ("notready", not_ready_containers_are_not_converged),
+        ("lock", concurrent_applies_take_turns),
         (
             "netchange",
             network_change_recreates_network_and_its_containers,
@@ -308,6 +311,226 @@ fn runtime_fields_are_applied_and_diff_clean(s: &Scenario) {
     );
     assert!(t.contains("# stop_timeout changed"), "{t}");
     let down = s.dindctl("down", &[]);
+    assert_eq!(code(&down), 0, "{}", text(&down));
+}
+
+/// Secrets are compared by reading the files back from the container: nothing derived from
+/// their content is on the daemon (labels stay the same when the content changes), a changed
+/// or missing file is a change, and a container created but killed before its secrets were
+/// copied in is recreated rather than started without them.
+fn secrets_are_verified_by_reading_them_back(s: &Scenario) {
+    s.write("secrets/token", SECRET_FILE_VALUE);
+    let stack = format!(
+        "---\napiVersion: mcp/v1\nkind: MCPSecret\nmetadata:\n  name: api_token\nspec:\n  file: ./secrets/token\n{}",
+        s.container(
+            "holder",
+            &format!("{SLEEPER}  user: \"1001:1001\"\n  secrets: [api_token]\n")
+        )
+    );
+    s.write("stack.yml", &stack);
+    let out = s.dindctl("apply", &[]);
+    assert_eq!(code(&out), 0, "{}", text(&out));
+    let name = s.name("holder");
+    let inspect = |n: &str| {
+        s.h.rt
+            .block_on(s.h.docker.inspect_container(
+                n,
+                None::<bollard::query_parameters::InspectContainerOptions>,
+            ))
+            .expect("inspect")
+    };
+    let labels_before = inspect(&name)
+        .config
+        .and_then(|c| c.labels)
+        .unwrap_or_default();
+    let diff = s.dindctl("diff", &["--detailed-exitcode"]);
+    assert_eq!(code(&diff), 0, "{}", text(&diff));
+
+    // The content changes: the plan sees it by reading the file back.
+    s.write("secrets/token", "file-SECRET-changed-0000");
+    let diff = s.dindctl("diff", &["--detailed-exitcode"]);
+    assert_eq!(code(&diff), 2, "{}", text(&diff));
+    let t = text(&diff);
+    assert!(t.contains("secrets.api_token changed"), "{t}");
+    assert!(!t.contains("file-SECRET-changed-0000"), "{t}");
+    let out = s.dindctl("apply", &[]);
+    assert_eq!(code(&out), 0, "{}", text(&out));
+    let (content, owner, mode) = read_file(s.h, &name, "/run/secrets/api_token");
+    assert_eq!(content, b"file-SECRET-changed-0000");
+    assert_eq!((owner, mode), (1001, 0o400));
+    let labels_after = inspect(&name)
+        .config
+        .and_then(|c| c.labels)
+        .unwrap_or_default();
+    assert_eq!(
+        labels_before, labels_after,
+        "a label changed with the secret's content: it is derived from the content"
+    );
+
+    // An apply killed between create and the copy of the secrets leaves a created container
+    // without them: the same configuration, never started, no /run/secrets.
+    let c = inspect(&name);
+    s.h.rt.block_on(async {
+        s.h.docker
+            .remove_container(
+                &name,
+                Some(
+                    bollard::query_parameters::RemoveContainerOptionsBuilder::new()
+                        .force(true)
+                        .build(),
+                ),
+            )
+            .await
+            .expect("remove");
+        let config = c.config.clone().unwrap_or_default();
+        let body = bollard::models::ContainerCreateBody {
+            image: config.image.clone(),
+            cmd: config.cmd.clone(),
+            user: config.user.clone(),
+            labels: config.labels.clone(),
+            host_config: c.host_config.clone(),
+            ..Default::default()
+        };
+        s.h.docker
+            .create_container(
+                Some(
+                    bollard::query_parameters::CreateContainerOptionsBuilder::new()
+                        .name(&name)
+                        .build(),
+                ),
+                body,
+            )
+            .await
+            .expect("create");
+    });
+    let diff = s.dindctl("diff", &["--detailed-exitcode"]);
+    assert_eq!(code(&diff), 2, "{}", text(&diff));
+    let t = text(&diff);
+    assert!(
+        t.contains(&format!("~ container {name} will be recreated")),
+        "{t}"
+    );
+    assert!(t.contains("missing"), "{t}");
+    let out = s.dindctl("apply", &[]);
+    assert_eq!(code(&out), 0, "{}", text(&out));
+    let (content, _, _) = read_file(s.h, &name, "/run/secrets/api_token");
+    assert_eq!(content, b"file-SECRET-changed-0000");
+    let diff = s.dindctl("diff", &["--detailed-exitcode"]);
+    assert_eq!(code(&diff), 0, "{}", text(&diff));
+    let down = s.dindctl("down", &[]);
+    assert_eq!(code(&down), 0, "{}", text(&down));
+}
+
+/// Two applies of one project at once take turns on the daemon's lock: one converges, the
+/// other waits and finds nothing to do; nothing is duplicated or left `created`. A lock left
+/// by a process of this machine that is gone is taken over; one held elsewhere is waited for
+/// and then refused, naming its holder.
+fn concurrent_applies_take_turns(s: &Scenario) {
+    let port = free_port();
+    s.write("stack.yml", &basic_stack(s, port, "hello"));
+    let spawn = || {
+        s.command("apply", &[])
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .expect("spawn")
+    };
+    let (a, b) = (spawn(), spawn());
+    let (a, b) = (
+        a.wait_with_output().expect("a"),
+        b.wait_with_output().expect("b"),
+    );
+    for o in [&a, &b] {
+        assert_no_secrets(o);
+        assert_eq!(code(o), 0, "{}", text(o));
+    }
+    let both = format!("{}\n{}", text(&a), text(&b));
+    assert_eq!(both.matches("Apply complete: 4 added").count(), 1, "{both}");
+    assert!(both.contains("No changes."), "{both}");
+    assert!(both.contains("waiting for the lock"), "{both}");
+    let lock = format!("dindctl-lock.{}", s.project);
+    let inspect = |n: &str| {
+        s.h.rt.block_on(s.h.docker.inspect_container(
+            n,
+            None::<bollard::query_parameters::InspectContainerOptions>,
+        ))
+    };
+    assert!(inspect(&lock).is_err(), "the lock was not released");
+    let names: Vec<String> =
+        s.h.containers_of(&s.project)
+            .into_iter()
+            .map(|(n, _)| n)
+            .collect();
+    assert_eq!(names, vec![s.name("web"), s.name("worker")]);
+
+    // A lock of this machine whose process is gone (pid 0 never is a user process).
+    let plant = |host: &str, pid: &str| {
+        s.h.rt.block_on(async {
+            let labels = std::collections::HashMap::from([
+                ("io.dindctl.lock".to_string(), s.project.clone()),
+                (
+                    "io.dindctl.lock.holder".to_string(),
+                    format!("dindctl apply (pid {pid} on {host})"),
+                ),
+                ("io.dindctl.lock.host".to_string(), host.to_string()),
+                ("io.dindctl.lock.pid".to_string(), pid.to_string()),
+                ("io.dindctl.lock.process-start".to_string(), "1".to_string()),
+                ("io.dindctl.lock.since".to_string(), "0".to_string()),
+                (TEST_LABEL.to_string(), s.h.run.clone()),
+            ]);
+            s.h.docker
+                .create_container(
+                    Some(
+                        bollard::query_parameters::CreateContainerOptionsBuilder::new()
+                            .name(&lock)
+                            .build(),
+                    ),
+                    bollard::models::ContainerCreateBody {
+                        image: Some(s.h.image.clone()),
+                        cmd: Some(vec!["x".into()]),
+                        labels: Some(labels),
+                        ..Default::default()
+                    },
+                )
+                .await
+                .expect("plant lock");
+        });
+    };
+    let host = std::fs::read_to_string("/proc/sys/kernel/hostname")
+        .unwrap_or_default()
+        .trim()
+        .to_string();
+    plant(&host, "0");
+    let out = s.dindctl("apply", &[]);
+    assert_eq!(code(&out), 0, "{}", text(&out));
+    assert!(
+        text(&out).contains("taking over the lock"),
+        "{}",
+        text(&out)
+    );
+    assert!(inspect(&lock).is_err());
+
+    // Held on another machine: waited for, then refused with the holder's name.
+    plant("build-host-elsewhere", "4242");
+    let out = s.dindctl("apply", &["--lock-timeout", "1s"]);
+    assert_eq!(code(&out), 2, "{}", text(&out));
+    let t = text(&out);
+    assert!(
+        t.contains("dindctl apply (pid 4242 on build-host-elsewhere)"),
+        "{t}"
+    );
+    assert!(t.contains(&format!("docker rm {lock}")), "{t}");
+    let _ = s.h.rt.block_on(
+        s.h.docker.remove_container(
+            &lock,
+            Some(
+                bollard::query_parameters::RemoveContainerOptionsBuilder::new()
+                    .force(true)
+                    .build(),
+            ),
+        ),
+    );
+    let down = s.dindctl("down", &["--volumes"]);
     assert_eq!(code(&down), 0, "{}", text(&down));
 }
 
@@ -692,6 +915,98 @@ fn unhealthy_container_fails_fast_with_health_output(s: &Scenario) {
     assert!(t.contains("turned unhealthy"), "{t}");
     assert!(t.contains("last health check (exit code 1)"), "{t}");
     assert!(t.contains("probe-says-no"), "{t}");
+    // A retry is not a success: the unhealthy container is not converged.
+    let diff = s.dindctl("diff", &["--detailed-exitcode"]);
+    assert_eq!(code(&diff), 2, "{}", text(&diff));
+    assert!(
+        text(&diff).contains("the container is unhealthy"),
+        "{}",
+        text(&diff)
+    );
+    let again = s.dindctl("apply", &["--wait-timeout", "120s"]);
+    assert_eq!(code(&again), 1, "{}", text(&again));
+    assert!(
+        text(&again).contains("turned unhealthy"),
+        "{}",
+        text(&again)
+    );
+}
+
+/// A container whose health check is still `starting` when an apply is killed is waited for
+/// by the next one (not reported converged), and one that crash-loops under `restart: always`
+/// is recreated and fails the apply.
+fn not_ready_containers_are_not_converged(s: &Scenario) {
+    s.write(
+        "stack.yml",
+        &s.container(
+            "slow",
+            "  command: [\"sh\", \"-c\", \"sleep 10; touch /ready; sleep 3600\"]\n  healthcheck:\n    test: [\"CMD\", \"/bin/busybox\", \"test\", \"-f\", \"/ready\"]\n    interval: 1s\n    timeout: 2s\n    retries: 30\n",
+        ),
+    );
+    let state_of = |n: &str| {
+        s.h.rt
+            .block_on(s.h.docker.inspect_container(
+                n,
+                None::<bollard::query_parameters::InspectContainerOptions>,
+            ))
+            .ok()
+            .and_then(|c| c.state)
+            .and_then(|st| st.status)
+            .map(|x| x.to_string())
+            .unwrap_or_default()
+    };
+    // Killed while waiting: the container runs, health `starting`.
+    let mut child = s
+        .command("apply", &[])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("spawn");
+    let name = s.name("slow");
+    assert!(
+        eventually(Duration::from_secs(60), || state_of(&name) == "running"),
+        "the container never ran"
+    );
+    let _ = child.kill();
+    let _ = child.wait();
+    let diff = s.dindctl("diff", &["--detailed-exitcode"]);
+    let t = text(&diff);
+    assert_eq!(code(&diff), 2, "{t}");
+    assert!(
+        t.contains(&format!("> container {name} will be waited for")),
+        "{t}"
+    );
+    assert!(t.contains("health: starting"), "{t}");
+    let out = s.dindctl("apply", &["--wait-timeout", "120s"]);
+    assert_eq!(code(&out), 0, "{}", text(&out));
+    assert!(text(&out).contains("healthy"), "{}", text(&out));
+    let diff = s.dindctl("diff", &["--detailed-exitcode"]);
+    assert_eq!(code(&diff), 0, "{}", text(&diff));
+
+    s.write(
+        "stack.yml",
+        &s.container(
+            "loop",
+            "  command: [\"sh\", \"-c\", \"echo looping; exit 2\"]\n  restart_policy: always\n",
+        ),
+    );
+    let _ = s.dindctl("apply", &["--prune", "--wait-timeout", "30s"]);
+    let looping = s.name("loop");
+    assert!(
+        eventually(Duration::from_secs(60), || state_of(&looping)
+            == "restarting"),
+        "the container never crash-looped"
+    );
+    let diff = s.dindctl("diff", &["--detailed-exitcode"]);
+    assert_eq!(code(&diff), 2, "{}", text(&diff));
+    assert!(
+        text(&diff).contains("the container is restarting"),
+        "{}",
+        text(&diff)
+    );
+    let again = s.dindctl("apply", &["--wait-timeout", "30s"]);
+    assert_eq!(code(&again), 1, "{}", text(&again));
+    assert!(text(&again).contains("looping"), "{}", text(&again));
 }
 
 /// The health check stays `starting` (its start period is long), so only the OOM kill can end
