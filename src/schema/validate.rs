@@ -430,10 +430,16 @@ impl Validator {
         self.node_here(index, inst, path, out);
         // Violations made at this node (not at a child, which recorded its own) get its span
         // and what it holds.
-        if out.len() > start && out[start..].iter().any(|v| v.span.is_none()) {
+        // `found` is unset (empty type name) exactly until the node that made it records it.
+        if out.len() > start && out[start..].iter().any(|v| v.found.type_name.is_empty()) {
             let here = found(inst);
-            for v in out[start..].iter_mut().filter(|v| v.span.is_none()) {
-                v.span = inst.span();
+            for v in out[start..]
+                .iter_mut()
+                .filter(|v| v.found.type_name.is_empty())
+            {
+                if v.span.is_none() {
+                    v.span = inst.span();
+                }
                 v.found = here.clone();
             }
         }
