@@ -430,7 +430,8 @@ fn a_rendered_profile_points_back_at_the_profile() {
             a.iter().find(|f| {
                 // compose keeps one of two identical port entries: the outer file has the
                 // forward twice, which is reported as the dropped entry.
-                f["rule"] == "overridden-entry" && f["file"] == "docker-compose.dind.yml"
+                f["rule"] == "overridden-entry"
+                    && f["file"] == "build/dindctl/docker-compose.dind.yml"
             })
         })
         .cloned();
@@ -446,8 +447,9 @@ fn a_rendered_profile_points_back_at_the_profile() {
         .as_array()
         .map(|a| {
             a.iter().any(|f| {
-                f["rule"] == "duplicate-host-port" && f["file"] == "mcp-manifests/postgres-mcp.yml"
-                    || f["file"] == "mcp-manifests/http-mcp.yml"
+                f["rule"] == "duplicate-host-port"
+                    && f["file"] == "build/dindctl/mcp-manifests/postgres-mcp.yml"
+                    || f["file"] == "build/dindctl/mcp-manifests/http-mcp.yml"
             })
         })
         .unwrap_or(false);

@@ -190,11 +190,13 @@ pub(super) fn render_profile(
     });
     let loaded = loaded?;
     let set = render::render_prepared(&loaded.profile, prepared, db)?;
+    // Named as `render` writes them by default, so relative secret paths resolve the same way
+    // for a rendered directory and for a profile checked or applied directly.
     let files = set
         .files
         .into_iter()
         .map(|f| MemoryFile {
-            name: f.path,
+            name: format!("{}/{}", super::DEFAULT_OUT, f.path),
             text: f.contents,
         })
         .collect();

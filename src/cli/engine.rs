@@ -161,15 +161,7 @@ fn load_stack(args: &StackArgs) -> Result<Loaded, Outcome> {
             &mut db,
         ) {
             Ok((files, _, profile)) => {
-                // Named as `render` writes them by default, so relative secret paths resolve
-                // the same way for a rendered directory and for a profile applied directly.
-                memory = files
-                    .into_iter()
-                    .map(|f| MemoryFile {
-                        name: format!("{}/{}", super::DEFAULT_OUT, f.name),
-                        text: f.text,
-                    })
-                    .collect();
+                memory = files;
                 profile_project = Some(profile.project.clone());
                 if let Some(e) = &profile.dind.endpoint {
                     endpoint_host = Some(e.host.clone());

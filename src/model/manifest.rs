@@ -130,6 +130,20 @@ pub struct InnerSecret {
     pub file: Option<Spanned<Text>>,
 }
 
+impl InnerSecret {
+    /// The host file the secret names, relative to the manifest that declares it, resolved
+    /// lexically: `build/dindctl/mcp-manifests/../secrets/x` is `build/dindctl/secrets/x` even
+    /// when `mcp-manifests/` does not exist (a profile checked or applied without being
+    /// written). `check` and `apply` resolve it the same way.
+    pub fn path(&self, manifest_file: &str) -> Option<std::path::PathBuf> {
+        let file = self.file.as_ref()?;
+        let base = std::path::Path::new(manifest_file)
+            .parent()
+            .unwrap_or(std::path::Path::new(""));
+        Some(crate::load::lexical(&base.join(&file.value.text)))
+    }
+}
+
 /// What a document says it is: `(apiVersion, kind)` when both are text.
 pub fn identity(node: &Node) -> (Option<Spanned<Text>>, Option<Spanned<Text>>) {
     (

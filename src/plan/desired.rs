@@ -4,7 +4,7 @@
 //! projected from live containers (see `live`), so planned and live compare field by field.
 
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use serde::Serialize;
 
@@ -202,14 +202,9 @@ pub fn build(stack: &Stack, db: &SourceDb, project: &str) -> Result<Desired, Vec
                     ));
                     continue;
                 };
-                // Lexically: `build/dindctl/mcp-manifests/../secrets/x` names
-                // `build/dindctl/secrets/x` even when `mcp-manifests/` does not exist (a
-                // profile applied without being written).
-                let base = Path::new(db.name(m.source))
-                    .parent()
-                    .unwrap_or(Path::new(""))
-                    .to_path_buf();
-                let path = crate::load::lexical(&base.join(&file.value.text));
+                let Some(path) = s.path(db.name(m.source)) else {
+                    continue;
+                };
                 secret_files.insert(m.name.value.clone(), (path, file.span));
             }
             ManifestKind::Container(_) => {}

@@ -340,6 +340,37 @@ fn check_references(profile: &Profile, tree: &Node) -> Vec<Diagnostic> {
             }
         }
     }
+    // Switches that contradict each other would render a stack that its own check refuses.
+    if !profile.dind.tls {
+        if profile.manager.connection == model::Connection::Tls {
+            let span = tree
+                .at_pointer("/manager/connection", false)
+                .or_else(|| tree.at_pointer("/dind/tls", false))
+                .map(|n| n.span);
+            out.push(
+                Diagnostic::error(
+                    CODE,
+                    "`manager.connection: tls` needs `dind.tls: true`: without TLS the daemon listens on 2375 in plain text and has no client certificates to give",
+                    span,
+                )
+                .with_help("set `dind.tls: true`, or `manager.connection: socket`"),
+            );
+        }
+        if profile.dind.publish_daemon_port.is_some() {
+            let span = tree
+                .at_pointer("/dind/publish_daemon_port", true)
+                .or_else(|| tree.at_pointer("/dind/tls", false))
+                .map(|n| n.span);
+            out.push(
+                Diagnostic::error(
+                    CODE,
+                    "`dind.publish_daemon_port` with `dind.tls: false` publishes an unauthenticated API that is root on the host to anyone who reaches the port (even on loopback: every local user and process)",
+                    span,
+                )
+                .with_help("set `dind.tls: true`, or `dind.publish_daemon_port: null` and reach the daemon through the manager"),
+            );
+        }
+    }
     if profile.manager.image.is_none() && profile.manager.build.is_none() {
         let span = tree.at_pointer("/manager", true).map(|n| n.span);
         out.push(Diagnostic::error(

@@ -133,7 +133,9 @@ pub fn write_escaped(
     match value.kind() {
         ValueKind::Undefined => return Err("undefined value".into()),
         ValueKind::None => out.push_str("null"),
-        ValueKind::Bool | ValueKind::Number => out.push_str(&value.to_string()),
+        // YAML 1.2 core booleans, whatever the value's own display (`False` in some paths).
+        ValueKind::Bool => out.push_str(if value.is_true() { "true" } else { "false" }),
+        ValueKind::Number => out.push_str(&value.to_string()),
         ValueKind::String => {
             let text = value.as_str().unwrap_or_default();
             if dollars && text.contains('$') {

@@ -37,6 +37,7 @@ mod port_all_interfaces;
 mod port_refused_by_engine;
 mod privileged_host_port;
 mod privileged_inner_container;
+mod secret_file_missing;
 pub(crate) mod secret_in_environment;
 mod sockets;
 mod subnet_overlap;
@@ -102,6 +103,7 @@ pub use port_all_interfaces::{DAEMON_PORTS, PortAllInterfaces};
 pub use port_refused_by_engine::PortRefusedByEngine;
 pub use privileged_host_port::PrivilegedHostPort;
 pub use privileged_inner_container::PrivilegedInnerContainer;
+pub use secret_file_missing::SecretFileMissing;
 pub use secret_in_environment::{SecretInEnvironment, is_credential_key};
 pub use sockets::{HostDockerSocket, SocketMountReadonly, SocketPathNotMounted};
 pub use subnet_overlap::SubnetOverlap;
@@ -179,6 +181,7 @@ pub static ALL: &[&dyn Rule] = &[
     &PrivilegedInnerContainer,
     &RootSocketClient,
     &SchemaViolation,
+    &SecretFileMissing,
     &SecretInEnvironment,
     &ServerCertsInClient,
     &SocketGroupMismatch,
