@@ -260,6 +260,16 @@ fn connect(conn: &ConnArgs, loaded: Option<&Loaded>) -> Result<Engine, Outcome> 
 struct Planned {
     desired: Desired,
     plan: plan::Plan,
+    /// Images the daemon does not have (only when they were tolerated: a diff or dry run).
+    missing_images: Vec<String>,
+}
+
+/// Whether a plan may be shown although some images are not on the daemon: `diff` and
+/// `apply --dry-run` show it with those containers marked; `apply` refuses.
+#[derive(Clone, Copy, PartialEq)]
+enum Images {
+    Required,
+    MayBeMissing,
 }
 
 async fn make_plan(
@@ -267,6 +277,7 @@ async fn make_plan(
     loaded: &Loaded,
     mut desired: Desired,
     prune: bool,
+    need: Images,
 ) -> Result<Planned, String> {
     let mut refs: Vec<String> = desired
         .containers
@@ -275,9 +286,14 @@ async fn make_plan(
         .collect();
     refs.sort();
     refs.dedup();
+    let mut missing_images = Vec::new();
     let images = match live::images(engine, &refs).await {
         Ok(i) => i,
-        Err(missing) => {
+        Err((found, missing)) if need == Images::MayBeMissing => {
+            missing_images = missing.into_iter().map(|(image, _)| image).collect();
+            found
+        }
+        Err((_, missing)) => {
             let mut msg = String::new();
             for (image, why) in missing {
                 let at: Vec<String> = desired
@@ -314,7 +330,48 @@ async fn make_plan(
         msg.push_str("  = help: nothing was changed");
         msg
     })?;
-    Ok(Planned { desired, plan })
+    let mut plan = plan;
+    if !missing_images.is_empty() {
+        for a in &mut plan.actions {
+            let Some(c) = desired
+                .containers
+                .iter()
+                .find(|c| a.kind == plan::Kind::Container && c.container_name == a.name)
+            else {
+                continue;
+            };
+            if missing_images.contains(&c.spec.image) {
+                a.reasons.insert(
+                    0,
+                    format!(
+                        "image not present: `{}` is not on the daemon at {}; build or load it before apply",
+                        c.spec.image, engine.endpoint.host
+                    ),
+                );
+            }
+        }
+    }
+    Ok(Planned {
+        desired,
+        plan,
+        missing_images,
+    })
+}
+
+/// After a plan shown without some of its images: says that `apply` would refuse.
+fn note_missing_images(planned: &Planned) {
+    if !planned.missing_images.is_empty() {
+        eprintln!(
+            "note: {} image(s) not on the daemon ({}): the plan compares without their defaults, and `apply` refuses until they are built or loaded (`docker build`, `docker load`; dindctl does not pull)",
+            planned.missing_images.len(),
+            planned
+                .missing_images
+                .iter()
+                .map(|i| format!("`{i}`"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+    }
 }
 
 fn desired_state(loaded: &Loaded) -> Result<Desired, Outcome> {
@@ -404,7 +461,12 @@ async fn apply_planned(
     desired: Desired,
 ) -> Result<Outcome, Outcome> {
     {
-        let planned = make_plan(engine, loaded, desired, args.prune)
+        let need = if args.dry_run {
+            Images::MayBeMissing
+        } else {
+            Images::Required
+        };
+        let planned = make_plan(engine, loaded, desired, args.prune, need)
             .await
             .map_err(|e| {
                 eprintln!("{e}");
@@ -414,6 +476,7 @@ async fn apply_planned(
             out(&plan::render::human(&planned.plan, colors()));
         }
         if args.dry_run {
+            note_missing_images(&planned);
             return Ok(Outcome::Clean);
         }
         if !planned.plan.has_changes() {
@@ -453,12 +516,18 @@ async fn apply_planned(
             return Ok(Outcome::Findings);
         }
         // Verify: the plan must now be empty.
-        let after = make_plan(engine, loaded, planned.desired.clone(), args.prune)
-            .await
-            .map_err(|e| {
-                eprintln!("{e}");
-                Outcome::Failed
-            })?;
+        let after = make_plan(
+            engine,
+            loaded,
+            planned.desired.clone(),
+            args.prune,
+            Images::Required,
+        )
+        .await
+        .map_err(|e| {
+            eprintln!("{e}");
+            Outcome::Failed
+        })?;
         if after.plan.has_changes() {
             eprintln!("error: drift after apply: the daemon does not match the manifests");
             eprint!("{}", plan::render::human(&after.plan, Colors { on: false }));
@@ -493,14 +562,22 @@ pub fn diff(args: &DiffArgs) -> Outcome {
     let Ok(engine) = connect(&args.conn, Some(&loaded)) else {
         return error;
     };
-    let planned = match crate::engine::block_on(make_plan(&engine, &loaded, desired, args.prune)) {
+    let planned = match crate::engine::block_on(make_plan(
+        &engine,
+        &loaded,
+        desired,
+        args.prune,
+        Images::MayBeMissing,
+    )) {
         Ok(p) => p,
         Err(e) => {
             eprintln!("{e}");
             return error;
         }
     };
-    show_plan(&planned.plan, args.format, colors(), args.detailed_exitcode)
+    let outcome = show_plan(&planned.plan, args.format, colors(), args.detailed_exitcode);
+    note_missing_images(&planned);
+    outcome
 }
 
 /// Prints a plan in the chosen format; with `--detailed-exitcode`, changes exit 2.

@@ -75,6 +75,9 @@ pub struct Live {
     pub foreign: Vec<Foreign>,
     /// Host ports published by containers that are not this project's: `ip:port/proto` → name.
     pub foreign_ports: Vec<(String, u16, String, String)>,
+    /// The same, for this project's own running containers (an orphan kept without
+    /// `--prune` still holds its ports).
+    pub project_ports: Vec<(String, u16, String, String)>,
     /// When this was observed (Unix seconds; 0 when unknown).
     pub observed_at: i64,
 }
@@ -140,19 +143,25 @@ pub async fn observe(engine: &Engine, project: &str) -> Result<Live, String> {
             .map(|n| n.trim_start_matches('/').to_string())
             .unwrap_or_default();
         let id = c.id.clone().unwrap_or_default();
-        if labels.get(&label("project")).map(String::as_str) == Some(project) {
-            ours.push(id);
-        } else {
-            for p in c.ports.iter().flatten() {
-                if let Some(public) = p.public_port {
-                    live.foreign_ports.push((
-                        p.ip.clone().unwrap_or_default(),
-                        public,
-                        p.typ.map(|t| t.to_string()).unwrap_or_else(|| "tcp".into()),
-                        name.clone(),
-                    ));
+        let own = labels.get(&label("project")).map(String::as_str) == Some(project);
+        for p in c.ports.iter().flatten() {
+            if let Some(public) = p.public_port {
+                let held = (
+                    p.ip.clone().unwrap_or_default(),
+                    public,
+                    p.typ.map(|t| t.to_string()).unwrap_or_else(|| "tcp".into()),
+                    name.clone(),
+                );
+                if own {
+                    live.project_ports.push(held);
+                } else {
+                    live.foreign_ports.push(held);
                 }
             }
+        }
+        if own {
+            ours.push(id);
+        } else {
             live.foreign.push(Foreign {
                 kind: "container",
                 name,
@@ -402,11 +411,15 @@ pub fn project_container(c: &ContainerInspectResponse) -> LiveContainer {
     }
 }
 
-/// Resolves each image reference on the daemon. A missing image is an error naming it.
+/// The images found, and each missing one with the daemon's answer.
+pub type ImagesMissing = (HashMap<String, ImageInfo>, Vec<(String, String)>);
+
+/// Resolves each image reference on the daemon. A missing image is an error naming it (with
+/// the images that were found, for a plan that may be shown without the others).
 pub async fn images(
     engine: &Engine,
     refs: &[String],
-) -> Result<HashMap<String, ImageInfo>, Vec<(String, String)>> {
+) -> Result<HashMap<String, ImageInfo>, ImagesMissing> {
     let mut found = HashMap::new();
     let mut missing = Vec::new();
     for r in refs {
@@ -446,6 +459,6 @@ pub async fn images(
     if missing.is_empty() {
         Ok(found)
     } else {
-        Err(missing)
+        Err((found, missing))
     }
 }

@@ -458,7 +458,17 @@ pub fn compute(
             actions.push(a);
         }
     }
-    blockers.extend(port_blockers(desired, live));
+    // Orphans kept (no `--prune`) go on holding their host ports.
+    let kept: HashSet<&str> = if prune {
+        HashSet::new()
+    } else {
+        live.containers
+            .iter()
+            .filter(|c| !claimed.contains(c.id.as_str()))
+            .map(|c| c.name.as_str())
+            .collect()
+    };
+    blockers.extend(port_blockers(desired, live, &kept));
     if !blockers.is_empty() {
         return Err(blockers);
     }
@@ -466,8 +476,9 @@ pub fn compute(
     Ok(Plan { actions })
 }
 
-/// Host ports the desired containers publish that a container of another owner already holds.
-fn port_blockers(desired: &Desired, live: &Live) -> Vec<Blocker> {
+/// Host ports the desired containers publish that a container of another owner, or an
+/// orphan of this project that the apply keeps (`kept`), already holds.
+fn port_blockers(desired: &Desired, live: &Live, kept: &HashSet<&str>) -> Vec<Blocker> {
     let mut out = Vec::new();
     for d in &desired.containers {
         for (key, span) in &d.port_spans {
@@ -481,13 +492,28 @@ fn port_blockers(desired: &Desired, live: &Live) -> Vec<Blocker> {
                 continue;
             };
             let unspecified = |s: &str| s.is_empty() || s == "0.0.0.0" || s == "::";
-            if let Some((fip, _, _, holder)) =
-                live.foreign_ports.iter().find(|(fip, fport, fproto, _)| {
-                    *fport == port
-                        && fproto == proto
-                        && (unspecified(ip) || unspecified(fip) || fip == ip)
-                })
+            let holds = |(fip, fport, fproto, _): &&(String, u16, String, String)| {
+                *fport == port
+                    && fproto == proto
+                    && (unspecified(ip) || unspecified(fip) || fip == ip)
+            };
+            if let Some((fip, _, _, orphan)) = live
+                .project_ports
+                .iter()
+                .filter(|(_, _, _, name)| kept.contains(name.as_str()))
+                .find(holds)
             {
+                out.push(Blocker {
+                    message: format!(
+                        "host port {port}/{proto} of `{}` is held by `{orphan}` (on {}), a container of this project that no manifest asks for any more and that this apply keeps: run `dindctl apply --prune` to remove it, or `docker rm -f {orphan}` on the daemon",
+                        d.container_name,
+                        if fip.is_empty() { "all interfaces" } else { fip }
+                    ),
+                    span: Some(*span),
+                });
+                continue;
+            }
+            if let Some((fip, _, _, holder)) = live.foreign_ports.iter().find(holds) {
                 out.push(Blocker {
                     message: format!(
                         "host port {port}/{proto} of `{}` is already published by container `{holder}` (on {})",
@@ -867,6 +893,7 @@ mod tests {
                 project: None,
             }],
             foreign_ports: Vec::new(),
+            project_ports: Vec::new(),
             ..Default::default()
         };
         let blockers = compute(&d, &HashMap::new(), &live, false).unwrap_err();

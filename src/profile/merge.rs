@@ -6,31 +6,44 @@
 
 use crate::yaml::{Entry, Node, Value};
 
-/// `child` written over `parent`.
+/// `child` written over `parent`. Linear in the size of both: keys are found through an
+/// index, and a merged entry stays at its parent's position.
 pub fn merge(parent: Node, child: Node) -> Node {
     match (parent.value, child.value) {
-        (Value::Map(mut entries), Value::Map(child_entries)) => {
-            for child_entry in child_entries {
-                let key = child_entry.key_text().map(str::to_string);
-                let position = key
-                    .as_deref()
-                    .and_then(|k| entries.iter().position(|e| e.key_text() == Some(k)));
-                match position {
-                    Some(i) => {
-                        let parent_entry = entries.remove(i);
-                        let value = merge(parent_entry.value, child_entry.value);
-                        entries.insert(
-                            i,
-                            Entry {
-                                key: child_entry.key,
-                                value,
-                            },
-                        );
-                    }
-                    None => entries.push(child_entry),
+        (Value::Map(entries), Value::Map(child_entries)) => {
+            let mut slots: Vec<Option<Entry>> = entries.into_iter().map(Some).collect();
+            let mut index: std::collections::HashMap<String, usize> =
+                std::collections::HashMap::new();
+            for (i, e) in slots.iter().enumerate() {
+                if let Some(k) = e.as_ref().and_then(Entry::key_text) {
+                    index.entry(k.to_string()).or_insert(i);
                 }
             }
-            Node::new(child.span, Value::Map(entries))
+            for child_entry in child_entries {
+                let key = child_entry.key_text().map(str::to_string);
+                match key.as_ref().and_then(|k| index.get(k).copied()) {
+                    Some(i) => {
+                        let value = match slots[i].take() {
+                            Some(parent_entry) => merge(parent_entry.value, child_entry.value),
+                            None => child_entry.value,
+                        };
+                        slots[i] = Some(Entry {
+                            key: child_entry.key,
+                            value,
+                        });
+                    }
+                    None => {
+                        if let Some(k) = key {
+                            index.insert(k, slots.len());
+                        }
+                        slots.push(Some(child_entry));
+                    }
+                }
+            }
+            Node::new(
+                child.span,
+                Value::Map(slots.into_iter().flatten().collect()),
+            )
         }
         (_, value) => Node::new(child.span, value),
     }

@@ -43,6 +43,7 @@ fn engine_scenarios() {
         ("envchange", env_change_recreates_only_that_container),
         ("drift", manual_changes_show_as_drift),
         ("orphan", orphans_removed_only_with_prune),
+        ("orphanport", kept_orphan_holding_a_port_is_refused),
         ("clash", unlabelled_name_clash_is_refused),
         ("exits", exiting_container_fails_fast_with_logs),
         ("sick", unhealthy_container_fails_fast_with_health_output),
@@ -793,6 +794,41 @@ fn orphans_removed_only_with_prune(s: &Scenario) {
     assert_eq!(left, vec![s.name("one")]);
 }
 
+/// An orphan kept without `--prune` still publishes its host port: an apply that wants the
+/// port for another container is refused before creating anything, naming the orphan and
+/// `--prune`; with `--prune` the orphan goes first and the new container gets the port.
+fn kept_orphan_holding_a_port_is_refused(s: &Scenario) {
+    let port = free_port();
+    let body = format!("{SLEEPER}  ports:\n    \"127.0.0.1:{port}\": \"8080\"\n");
+    s.write("stack.yml", &s.container("old", &body));
+    let out = s.dindctl("apply", &[]);
+    assert_eq!(code(&out), 0, "{}", text(&out));
+    s.write("stack.yml", &s.container("new", &body));
+    for verb in ["apply", "diff"] {
+        let out = s.dindctl(verb, &[]);
+        assert_eq!(code(&out), 2, "{verb}: {}", text(&out));
+        let t = text(&out);
+        assert!(
+            t.contains(&format!("host port {port}/tcp"))
+                && t.contains(&format!("held by `{}`", s.name("old")))
+                && t.contains("--prune"),
+            "{verb}: {t}"
+        );
+    }
+    let names = |s: &Scenario| -> Vec<String> {
+        s.h.containers_of(&s.project)
+            .into_iter()
+            .map(|(n, _)| n)
+            .collect()
+    };
+    assert_eq!(names(s), vec![s.name("old")], "created something");
+    let out = s.dindctl("apply", &["--prune"]);
+    assert_eq!(code(&out), 0, "{}", text(&out));
+    assert_eq!(names(s), vec![s.name("new")]);
+    let out = s.dindctl("diff", &["--detailed-exitcode"]);
+    assert_eq!(code(&out), 0, "{}", text(&out));
+}
+
 fn create_foreign(s: &Scenario, name: &str, port: Option<u16>) -> String {
     s.h.rt.block_on(async {
         let mut host_config = bollard::models::HostConfig::default();
@@ -1051,6 +1087,37 @@ fn missing_image_creates_nothing(s: &Scenario) {
     );
     assert!(t.contains("stack.yml:"), "{t}");
     assert!(t.contains("Nothing was created"), "{t}");
+    assert_eq!(s.h.objects_of(&s.project), 0);
+
+    // The plan is still shown by diff and a dry run, the missing image's container marked.
+    for (verb, args, want) in [
+        ("diff", &["--detailed-exitcode"][..], 2),
+        ("apply", &["--dry-run"][..], 0),
+    ] {
+        let out = s.dindctl(verb, args);
+        let t = text(&out);
+        assert_eq!(code(&out), want, "{verb}: {t}");
+        assert!(
+            t.contains(&format!("+ container {}", s.name("missing")))
+                && t.contains(&format!("+ container {}", s.name("ok"))),
+            "{verb}: {t}"
+        );
+        assert!(
+            t.contains(&format!(
+                "image not present: `{absent}` is not on the daemon"
+            )) && t.contains("`apply` refuses until they are built or loaded"),
+            "{verb}: {t}"
+        );
+        assert_eq!(
+            t.matches("image not present").count(),
+            1,
+            "{verb}: only the missing one is marked: {t}"
+        );
+    }
+    let out = s.dindctl("diff", &["--format", "json"]);
+    let json: serde_json::Value = serde_json::from_str(&String::from_utf8_lossy(&out.stdout))
+        .unwrap_or_else(|e| panic!("{e}: {}", text(&out)));
+    assert!(json.to_string().contains("image not present"), "{json}");
     assert_eq!(s.h.objects_of(&s.project), 0);
 }
 
