@@ -84,8 +84,9 @@ impl Diagnostic {
                 );
                 snippet(&mut out, db, span);
             }
+            // Without a location, the one layout of every other error: `error: message`.
             None => {
-                let _ = writeln!(out, "{sev}[{}]: {}", self.code, self.message);
+                let _ = writeln!(out, "{sev}: {}", self.message);
             }
         }
         for label in &self.related {

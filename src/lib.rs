@@ -16,4 +16,5 @@ pub mod render;
 pub mod report;
 pub mod schema;
 pub mod source;
+pub mod suggest;
 pub mod yaml;

@@ -93,8 +93,9 @@ pub async fn execute(
         .iter()
         .filter(|a| a.kind == Kind::Container && a.change == Change::Remove)
     {
-        progress.update(&a.name, "removing");
-        match remove_container(engine, a.live_id.as_deref().unwrap_or(&a.name), opts).await {
+        let grace = grace_of(a, opts);
+        progress.update(&a.name, &format!("stopping and removing (grace {grace}s)"));
+        match remove_with_grace(engine, a.live_id.as_deref().unwrap_or(&a.name), grace).await {
             Ok(()) => progress.update(&a.name, "removed"),
             Err(e) => failures.push(fail(&a.name, format!("cannot remove container: {e}"))),
         }
@@ -235,10 +236,26 @@ async fn detach_and_remove_network(
 }
 
 pub async fn remove_container(engine: &Engine, id: &str, opts: &Options) -> Result<(), String> {
+    remove_with_grace(engine, id, opts.stop_timeout.as_secs()).await
+}
+
+async fn remove_with_grace(engine: &Engine, id: &str, grace: u64) -> Result<(), String> {
     engine
-        .stop_and_remove_container(id, opts.stop_timeout.as_secs())
+        .stop_and_remove_container(id, grace)
         .await
         .map_err(|e| e.to_string())
+}
+
+/// How long stopping the live container of `a` may take: its own stop grace period (the
+/// manifest's `stop_grace_period`, as `docker stop` without `-t` honours it), else
+/// `--stop-timeout`.
+fn grace_of(a: &Action, opts: &Options) -> u64 {
+    a.live
+        .as_ref()
+        .and_then(|l| l.get("stop_timeout"))
+        .and_then(serde_json::Value::as_i64)
+        .and_then(|s| u64::try_from(s).ok())
+        .unwrap_or(opts.stop_timeout.as_secs())
 }
 
 /// Creates (or replaces, or starts) one container and waits for it.
@@ -271,9 +288,10 @@ async fn converge_container(
                 let (_, hash) = request::container(&desired.project, d);
                 let temp = format!("{}_dindctl-new-{}", d.container_name, &hash[..8]);
                 create(engine, desired, d, &temp).await?;
-                progress.update(&a.name, "replacing");
+                let grace = grace_of(a, opts);
+                progress.update(&a.name, &format!("stopping old container (grace {grace}s)"));
                 let old = a.live_id.as_deref().unwrap_or(&a.name);
-                remove_container(engine, old, opts)
+                remove_with_grace(engine, old, grace)
                     .await
                     .map_err(|e| format!("cannot remove the old container: {e}"))?;
                 engine

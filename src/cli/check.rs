@@ -272,11 +272,11 @@ pub fn rules() -> Outcome {
 
 pub fn explain(id: &str) -> Outcome {
     let Some(rule) = check::find_rule(id) else {
-        let close: Vec<&str> = check::registry()
-            .iter()
-            .map(|r| r.meta().id)
-            .filter(|r| r.contains(id) || id.contains(r))
-            .collect();
+        let ids = || check::registry().iter().map(|r| r.meta().id);
+        let mut close: Vec<&str> = ids().filter(|r| r.contains(id) || id.contains(r)).collect();
+        if close.is_empty() {
+            close.extend(crate::suggest::closest(id, ids()));
+        }
         eprintln!("error: no rule `{id}`");
         if !close.is_empty() {
             eprintln!(

@@ -32,8 +32,11 @@ pub struct StackArgs {
 pub struct ConnArgs {
     /// Daemon address: `unix:///var/run/docker.sock`, `tcp://host:2376` (default: the
     /// profile's `dind.endpoint`, then `DOCKER_HOST`, then the local socket).
-    #[arg(long, short = 'H', value_name = "URL")]
+    #[arg(long, short = 'H', value_name = "URL", conflicts_with = "context")]
     pub host: Option<String>,
+    /// A docker CLI context (default: `DOCKER_CONTEXT`, then the docker CLI's current context).
+    #[arg(long, short = 'c', value_name = "NAME")]
+    pub context: Option<String>,
     /// CA certificate of the daemon (TLS).
     #[arg(long, value_name = "FILE")]
     pub tlscacert: Option<PathBuf>,
@@ -46,9 +49,9 @@ pub struct ConnArgs {
     /// Use TLS with the certificates of `DOCKER_CERT_PATH` (or `~/.docker`).
     #[arg(long)]
     pub tlsverify: bool,
-    /// Timeout of one request to the daemon, in seconds.
-    #[arg(long, default_value = "60", value_name = "SECONDS")]
-    pub timeout: u64,
+    /// Timeout of one request to the daemon (`60s`, `2m`; a bare number is seconds).
+    #[arg(long, default_value = "60s", value_name = "DURATION", value_parser = parse_timeout)]
+    pub timeout: Duration,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -130,6 +133,14 @@ pub struct DownArgs {
     /// How long to wait for another apply or down of this project to finish.
     #[arg(long, default_value = "60s", value_name = "DURATION", value_parser = parse_duration)]
     pub lock_timeout: Duration,
+}
+
+/// A duration, or a bare number of seconds (as `docker stop -t` and compose's `--timeout`).
+fn parse_timeout(s: &str) -> Result<Duration, String> {
+    match s.parse::<u64>() {
+        Ok(secs) => Ok(Duration::from_secs(secs)),
+        Err(_) => parse_duration(s),
+    }
 }
 
 fn parse_duration(s: &str) -> Result<Duration, String> {
@@ -244,12 +255,15 @@ fn connect(conn: &ConnArgs, loaded: Option<&Loaded>) -> Result<Engine, Outcome> 
         tlsverify: conn.tlsverify,
         profile_host: loaded.and_then(|l| l.endpoint_host.clone()),
         profile_cert_path: loaded.and_then(|l| l.endpoint_certs.clone()),
-        timeout: Duration::from_secs(conn.timeout.max(1)),
+        context: conn.context.clone(),
+        timeout: conn.timeout.max(Duration::from_secs(1)),
     };
     let endpoint = req.resolve(&|k| std::env::var(k).ok()).map_err(|e| {
         eprintln!("error: {e}");
         Outcome::Failed
     })?;
+    // Which daemon, and why that one, before anything else is said about it.
+    eprintln!("daemon: {} (from {})", endpoint.host, endpoint.origin);
     crate::engine::block_on(Engine::connect(&endpoint)).map_err(|e| {
         eprintln!("error: {e}");
         Outcome::Failed
@@ -575,7 +589,13 @@ pub fn diff(args: &DiffArgs) -> Outcome {
             return error;
         }
     };
-    let outcome = show_plan(&planned.plan, args.format, colors(), args.detailed_exitcode);
+    let outcome = show_plan(
+        &planned.plan,
+        args.format,
+        colors(),
+        args.detailed_exitcode,
+        &engine.endpoint,
+    );
     note_missing_images(&planned);
     outcome
 }
@@ -586,11 +606,16 @@ pub(super) fn show_plan(
     format: PlanFormat,
     colors: Colors,
     detailed_exitcode: bool,
+    daemon: &crate::engine::Endpoint,
 ) -> Outcome {
     match format {
         PlanFormat::Human => out(&plan::render::human(plan, colors)),
         PlanFormat::Json => {
-            out_line(&serde_json::to_string_pretty(&plan::render::json(plan)).unwrap_or_default())
+            let mut json = plan::render::json(plan);
+            if let Some(o) = json.as_object_mut() {
+                o.insert("daemon".into(), daemon_json(daemon));
+            }
+            out_line(&serde_json::to_string_pretty(&json).unwrap_or_default())
         }
     }
     if detailed_exitcode && plan.has_changes() {
@@ -598,6 +623,11 @@ pub(super) fn show_plan(
     } else {
         Outcome::Clean
     }
+}
+
+/// The daemon a command talked to, for `--format json`.
+pub(super) fn daemon_json(e: &crate::engine::Endpoint) -> serde_json::Value {
+    serde_json::json!({"host": e.host, "from": e.origin, "tls": e.tls.is_some()})
 }
 
 fn project_only(stack: &StackArgs) -> Result<Option<Loaded>, Outcome> {
@@ -658,6 +688,7 @@ pub fn status(args: &StatusArgs) -> Outcome {
             out_line(
                 &serde_json::to_string_pretty(&serde_json::json!({
                     "project": project,
+                    "daemon": daemon_json(&engine.endpoint),
                     "containers": items,
                 }))
                 .unwrap_or_default(),

@@ -24,7 +24,8 @@ pub fn diff(args: &DiffArgs, stack: &Stack, project: &str, error: Outcome) -> Ou
         tlscert: args.conn.tlscert.clone(),
         tlskey: args.conn.tlskey.clone(),
         tlsverify: args.conn.tlsverify,
-        timeout: std::time::Duration::from_secs(args.conn.timeout.max(1)),
+        context: args.conn.context.clone(),
+        timeout: args.conn.timeout.max(std::time::Duration::from_secs(1)),
         ..Default::default()
     };
     let endpoint = match req.resolve(&|k| std::env::var(k).ok()) {
@@ -34,6 +35,7 @@ pub fn diff(args: &DiffArgs, stack: &Stack, project: &str, error: Outcome) -> Ou
             return error;
         }
     };
+    eprintln!("daemon: {} (from {})", endpoint.host, endpoint.origin);
     let result = crate::engine::block_on(async {
         let engine = crate::engine::Engine::connect(&endpoint)
             .await
@@ -129,6 +131,7 @@ pub fn diff(args: &DiffArgs, stack: &Stack, project: &str, error: Outcome) -> Ou
         args.format,
         plan::render::Colors { on: false },
         args.detailed_exitcode,
+        &endpoint,
     )
 }
 

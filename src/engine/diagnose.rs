@@ -20,13 +20,61 @@ pub fn describe(err: &bollard::errors::Error) -> String {
     text
 }
 
+/// The innermost cause of an error, which is what a user can act on (`Connection refused`),
+/// without the HTTP client's own layers (`error in the hyper legacy client: client error`).
+fn root_cause(err: &bollard::errors::Error) -> String {
+    let mut last = err.to_string();
+    let mut source = err.source();
+    while let Some(s) = source {
+        let text = s.to_string();
+        if !text.is_empty() {
+            last = text;
+        }
+        source = s.source();
+    }
+    last
+}
+
 pub(super) fn connect_error(endpoint: &Endpoint, err: &bollard::errors::Error) -> ConnectError {
     let detail = describe(err);
     let lower = detail.to_ascii_lowercase();
+    let cause = root_cause(err);
+    let unreachable = |detail: String| ConnectError::Unreachable {
+        host: endpoint.host.clone(),
+        origin: endpoint.origin.clone(),
+        detail,
+    };
+    let where_from = format!(
+        "the address came from {}; give another with --host or --context, or start the daemon there",
+        endpoint.origin
+    );
     if let Some(path) = endpoint.host.strip_prefix("unix://")
         && (lower.contains("permission denied") || lower.contains("os error 13"))
     {
         return ConnectError::PermissionDenied(permission_denied(path));
+    }
+    // Nothing answered at all: certificates cannot be the problem, so none are advised.
+    if lower.contains("connection refused") || lower.contains("os error 111") {
+        return unreachable(format!(
+            "connection refused: nothing listens there\n  = help: {where_from}"
+        ));
+    }
+    if lower.contains("dns error")
+        || lower.contains("failed to lookup address")
+        || lower.contains("name or service not known")
+    {
+        return unreachable(format!(
+            "the host name does not resolve ({cause})\n  = help: {where_from}"
+        ));
+    }
+    if lower.contains("no route to host") || lower.contains("network is unreachable") {
+        return unreachable(format!("{cause}\n  = help: {where_from}"));
+    }
+    if lower.contains("timed out") || lower.contains("timeout") || lower.contains("deadline") {
+        return unreachable(format!(
+            "no answer within {}s (--timeout)\n  = help: a firewall may drop the packets, or the daemon is overloaded; {where_from}",
+            endpoint.timeout.as_secs().max(1)
+        ));
     }
     if endpoint.tls.is_some()
         && [
@@ -42,27 +90,23 @@ pub(super) fn connect_error(endpoint: &Endpoint, err: &bollard::errors::Error) -
     {
         return ConnectError::Tls {
             host: endpoint.host.clone(),
-            detail,
+            detail: cause,
         };
     }
+    // Something answered, but not plain HTTP: a TLS port reached without certificates.
     if endpoint.tls.is_none()
-        && (endpoint.host.ends_with(":2376")
-            || lower.contains("client sent an http request to an https server"))
+        && (lower.contains("client sent an http request to an https server")
+            || (endpoint.host.ends_with(":2376")
+                && (lower.contains("connection reset")
+                    || lower.contains("connection closed")
+                    || lower.contains("invalid http")
+                    || lower.contains("parse"))))
     {
-        return ConnectError::Unreachable {
-            host: endpoint.host.clone(),
-            origin: endpoint.origin.clone(),
-            detail: format!(
-                "{detail} (port 2376 is docker:dind's TLS port: pass --tlscacert/--tlscert/--tlskey, \
-                 or DOCKER_TLS_VERIFY=1 with DOCKER_CERT_PATH pointing at the certs/client directory)"
-            ),
-        };
+        return unreachable(format!(
+            "{cause}\n  = help: the daemon there speaks TLS (2376 is docker:dind's TLS port): pass --tlscacert/--tlscert/--tlskey, or DOCKER_TLS_VERIFY=1 with DOCKER_CERT_PATH pointing at the certs/client directory"
+        ));
     }
-    ConnectError::Unreachable {
-        host: endpoint.host.clone(),
-        origin: endpoint.origin.clone(),
-        detail,
-    }
+    unreachable(cause)
 }
 
 /// The classic DinD failure: who owns the socket, which groups we have, what fixes it.

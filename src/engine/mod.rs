@@ -3,6 +3,7 @@
 //! did not answer, who owns a socket that refused us and which groups we have, a TLS handshake
 //! that failed, an API too old.
 
+pub mod context;
 mod diagnose;
 mod ops;
 
@@ -62,21 +63,59 @@ pub struct EndpointRequest {
     /// An endpoint named by the profile: host and certs directory.
     pub profile_host: Option<String>,
     pub profile_cert_path: Option<PathBuf>,
+    /// `--context`: a docker CLI context by name.
+    pub context: Option<String>,
     pub timeout: Duration,
 }
 
 impl EndpointRequest {
-    /// Resolves the endpoint: `--host` first, then the profile's endpoint, then `DOCKER_HOST`,
-    /// then the local socket. TLS from `--tls*` flags, else the profile's certs directory, else
-    /// `DOCKER_TLS_VERIFY` + `DOCKER_CERT_PATH`.
+    /// Resolves the endpoint: `--host` or `--context` first, then the profile's endpoint, then
+    /// `DOCKER_HOST`, then the docker CLI's current context (`DOCKER_CONTEXT`, else
+    /// `currentContext` in its config), then the local socket — the docker CLI's order, with
+    /// the profile between the flags and the environment. TLS from `--tls*` flags, else the
+    /// profile's certs directory, else the context's TLS material, else `DOCKER_TLS_VERIFY` +
+    /// `DOCKER_CERT_PATH`.
     pub fn resolve(&self, env: &dyn Fn(&str) -> Option<String>) -> Result<Endpoint, String> {
         let nonempty = |k: &str| env(k).filter(|v| !v.is_empty());
+        let context = |flag: Option<&str>| -> Result<Option<context::Context>, String> {
+            let Some((name, origin)) = context::selected(flag, env)? else {
+                return Ok(None);
+            };
+            let dir = context::config_dir(env)
+                .ok_or("a docker context is named but neither DOCKER_CONFIG nor HOME is set")?;
+            context::read(&dir, &name, &origin).map(Some)
+        };
+        let mut from_context = None;
         let (host, origin) = if let Some(h) = &self.host {
             (h.clone(), "--host".to_string())
+        } else if let Some(c) = self
+            .context
+            .as_deref()
+            .map(|f| context(Some(f)))
+            .transpose()?
+        {
+            from_context = c;
+            match &from_context {
+                Some(c) => (
+                    c.host.clone(),
+                    format!("docker context `{}` (from {})", c.name, c.origin),
+                ),
+                None => (
+                    DEFAULT_HOST.to_string(),
+                    "docker context `default`".to_string(),
+                ),
+            }
         } else if let Some(h) = &self.profile_host {
             (h.clone(), "the profile's dind.endpoint".to_string())
         } else if let Some(h) = nonempty("DOCKER_HOST") {
             (h, "DOCKER_HOST".to_string())
+        } else if let Some(c) = context(None)? {
+            let shown = (
+                c.host.clone(),
+                format!("docker context `{}` (from {})", c.name, c.origin),
+            );
+            from_context = Some(c);
+            shown
         } else {
             (DEFAULT_HOST.to_string(), "the default socket".to_string())
         };
@@ -103,6 +142,8 @@ impl EndpointRequest {
                 .as_ref()
                 .filter(|_| self.profile_host.is_some())
         {
+            Some(Tls::from_dir(dir))
+        } else if let Some(dir) = from_context.as_ref().and_then(|c| c.tls_dir.as_ref()) {
             Some(Tls::from_dir(dir))
         } else if self.tlsverify
             || nonempty("DOCKER_TLS_VERIFY").is_some_and(|v| v != "0" && v != "false")

@@ -37,6 +37,52 @@ fn scalar(v: &Value) -> String {
     }
 }
 
+/// Memory in the units compose files use (`512M`, `1.5G`) and CPUs as a count (`1.5`), as
+/// they were written, never `536870912` or `1500000000` nano-CPUs.
+fn human_units(key: &str, v: &Value) -> Option<(&'static str, String)> {
+    let n = v.as_i64()?;
+    match key {
+        "nano_cpus" => {
+            let cpus = n as f64 / 1e9;
+            Some(("cpus", format!("{cpus}")))
+        }
+        "memory" | "memory_reservation" | "memory_swap" | "shm_size" => {
+            let name = match key {
+                "memory" => "memory",
+                "memory_reservation" => "memory_reservation",
+                "memory_swap" => "memory_swap",
+                _ => "shm_size",
+            };
+            Some((name, bytes(n)))
+        }
+        _ => None,
+    }
+}
+
+/// `536870912` → `512M`; whole units where exact, else one decimal of the largest unit.
+pub fn bytes(n: i64) -> String {
+    if n <= 0 {
+        return n.to_string();
+    }
+    const UNITS: [(&str, i64); 4] = [
+        ("T", 1 << 40),
+        ("G", 1 << 30),
+        ("M", 1 << 20),
+        ("K", 1 << 10),
+    ];
+    for (unit, size) in UNITS {
+        if n >= size {
+            return if n % size == 0 {
+                format!("{}{unit}", n / size)
+            } else {
+                let v = n as f64 / size as f64;
+                format!("{}{unit}", (v * 10.0).round() / 10.0)
+            };
+        }
+    }
+    format!("{n}B")
+}
+
 fn is_leaf(v: &Value) -> bool {
     match v {
         Value::Array(a) => a.is_empty(),
@@ -50,7 +96,9 @@ fn write_value(v: &Value, indent: usize, out: &mut String) {
     match v {
         Value::Object(map) => {
             for (k, v) in map {
-                if is_leaf(v) {
+                if let Some((k, shown)) = human_units(k, v) {
+                    let _ = writeln!(out, "{pad}{k}: {shown}");
+                } else if is_leaf(v) {
                     let _ = writeln!(out, "{pad}{k}: {}", scalar(v));
                 } else {
                     let _ = writeln!(out, "{pad}{k}:");
@@ -201,4 +249,26 @@ pub fn json(plan: &Plan) -> Value {
             "orphans": plan.count(&[Change::Orphan]),
         },
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn memory_and_cpus_are_shown_in_the_units_they_are_written_in() {
+        assert_eq!(bytes(536_870_912), "512M");
+        assert_eq!(bytes(64 << 20), "64M");
+        assert_eq!(bytes(4 << 30), "4G");
+        assert_eq!(bytes(1_610_612_736), "1.5G");
+        assert_eq!(bytes(1000), "1000B");
+        let v = serde_json::json!({"resources": {"nano_cpus": 1_500_000_000_i64, "memory": 536_870_912, "memory_reservation": 0}});
+        let text = to_text(&v);
+        assert!(text.contains("cpus: 1.5"), "{text}");
+        assert!(text.contains("memory: 512M"), "{text}");
+        assert!(
+            !text.contains("536870912") && !text.contains("nano_cpus"),
+            "{text}"
+        );
+    }
 }

@@ -103,8 +103,11 @@ fn resolve_parent(spec: &str, from: &Origin, span: Span) -> Result<Origin, Vec<D
 
 fn unknown_profile(spec: &str, span: Option<Span>) -> Diagnostic {
     let names: Vec<&str> = EMBEDDED.iter().map(|(n, _)| *n).collect();
+    let guess = crate::suggest::closest(spec, names.iter().copied())
+        .map(|n| format!("did you mean `{n}`? "))
+        .unwrap_or_default();
     Diagnostic::error(CODE, format!("profile `{spec}` not found"), span).with_help(format!(
-        "give a path to a profile file, or one of the built-in profiles: {}",
+        "{guess}give a path to a profile file, or one of the built-in profiles: {}",
         names.join(", ")
     ))
 }

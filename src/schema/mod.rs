@@ -164,7 +164,11 @@ fn message(v: &Violation, path: &str) -> String {
         format!(" at `{path}`")
     };
     match &v.kind {
-        Kind::UnknownKey { key } => format!("unknown key `{key}`{at}"),
+        Kind::UnknownKey {
+            key,
+            suggestion: Some(s),
+        } => format!("unknown key `{key}`{at} (did you mean `{s}`?)"),
+        Kind::UnknownKey { key, .. } => format!("unknown key `{key}`{at}"),
         Kind::Required { key } => format!("missing required key `{key}`{at}"),
         Kind::Type { expected } => {
             let expected: Vec<&str> = expected.iter().map(|t| schema_type(t)).collect();

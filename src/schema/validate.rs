@@ -229,21 +229,55 @@ pub struct Violation {
 
 #[derive(Clone, Debug, PartialEq)]
 pub enum Kind {
-    Type { expected: Vec<String> },
-    UnknownKey { key: String },
-    Required { key: String },
-    Enum { options: Vec<Json> },
-    Const { expected: Json },
-    Format { format: String },
-    Pattern { pattern: String },
-    Minimum { limit: Json, exclusive: bool },
-    Maximum { limit: Json, exclusive: bool },
-    MinItems { limit: u64 },
-    MaxItems { limit: u64 },
-    MinLength { limit: u64 },
-    MaxLength { limit: u64 },
-    MinProperties { limit: u64 },
-    MaxProperties { limit: u64 },
+    Type {
+        expected: Vec<String>,
+    },
+    /// `suggestion`: a known key of that mapping that the unknown one is likely a typo of.
+    UnknownKey {
+        key: String,
+        suggestion: Option<String>,
+    },
+    Required {
+        key: String,
+    },
+    Enum {
+        options: Vec<Json>,
+    },
+    Const {
+        expected: Json,
+    },
+    Format {
+        format: String,
+    },
+    Pattern {
+        pattern: String,
+    },
+    Minimum {
+        limit: Json,
+        exclusive: bool,
+    },
+    Maximum {
+        limit: Json,
+        exclusive: bool,
+    },
+    MinItems {
+        limit: u64,
+    },
+    MaxItems {
+        limit: u64,
+    },
+    MinLength {
+        limit: u64,
+    },
+    MaxLength {
+        limit: u64,
+    },
+    MinProperties {
+        limit: u64,
+    },
+    MaxProperties {
+        limit: u64,
+    },
     UniqueItems,
     NoneOf,
     MoreThanOne,
@@ -691,6 +725,11 @@ impl Validator {
                         path: path.to_string(),
                         kind: Kind::UnknownKey {
                             key: key.to_string(),
+                            suggestion: crate::suggest::closest(
+                                key,
+                                n.properties.iter().map(|(k, _)| k.as_str()),
+                            )
+                            .map(str::to_string),
                         },
                         span: key_span.or_else(|| value.span()),
                         found: Found::default(),
@@ -919,7 +958,13 @@ mod tests {
                         pattern: "^x".into()
                     }
                 ),
-                ("", &Kind::UnknownKey { key: "c".into() }),
+                (
+                    "",
+                    &Kind::UnknownKey {
+                        key: "c".into(),
+                        suggestion: None
+                    }
+                ),
             ]
         );
     }

@@ -57,6 +57,7 @@ fn engine_scenarios() {
         ("secrets", secrets_are_verified_by_reading_them_back),
         ("notready", not_ready_containers_are_not_converged),
         ("lock", concurrent_applies_take_turns),
+        ("context", docker_contexts_pick_the_daemon),
         (
             "netchange",
             network_change_recreates_network_and_its_containers,
@@ -311,6 +312,14 @@ fn runtime_fields_are_applied_and_diff_clean(s: &Scenario) {
         "{t}"
     );
     assert!(t.contains("# stop_timeout changed"), "{t}");
+    // The recreate stops the old container with its own grace period (3s), and says so.
+    let out = s.dindctl("apply", &[]);
+    assert_eq!(code(&out), 0, "{}", text(&out));
+    assert!(
+        text(&out).contains("stopping old container (grace 3s)"),
+        "{}",
+        text(&out)
+    );
     let down = s.dindctl("down", &[]);
     assert_eq!(code(&down), 0, "{}", text(&down));
 }
@@ -827,6 +836,107 @@ fn kept_orphan_holding_a_port_is_refused(s: &Scenario) {
     assert_eq!(names(s), vec![s.name("new")]);
     let out = s.dindctl("diff", &["--detailed-exitcode"]);
     assert_eq!(code(&out), 0, "{}", text(&out));
+}
+
+/// A docker CLI context in a config directory of the scenario's own: `meta.json` under the
+/// SHA-256 of the name, as `docker context create` writes it.
+fn write_context(s: &Scenario, name: &str, host: &str) {
+    use sha2::Digest as _;
+    let id: String = sha2::Sha256::digest(name.as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    s.write(
+        &format!("dockercfg/contexts/meta/{id}/meta.json"),
+        &format!(
+            r#"{{"Name":"{name}","Metadata":{{}},"Endpoints":{{"docker":{{"Host":"{host}","SkipTLSVerify":false}}}}}}"#
+        ),
+    );
+}
+
+/// Every command says which daemon it talks to and why, first; docker contexts are followed
+/// as the docker CLI follows them (`--context`, `DOCKER_HOST` over the current context,
+/// `DOCKER_CONTEXT`, `currentContext`).
+fn docker_contexts_pick_the_daemon(s: &Scenario) {
+    s.write("stack.yml", &s.container("one", SLEEPER));
+    let out = s.dindctl("apply", &[]);
+    assert_eq!(code(&out), 0, "{}", text(&out));
+    let first = String::from_utf8_lossy(&out.stderr)
+        .lines()
+        .next()
+        .unwrap_or_default()
+        .to_string();
+    assert!(first.starts_with("daemon: unix://"), "{first}");
+
+    let cfg = s.dir.path().join("dockercfg");
+    write_context(s, "here", "unix:///var/run/docker.sock");
+    write_context(s, "nowhere", "unix:///nonexistent/dindctl-test.sock");
+    s.write("dockercfg/config.json", r#"{"currentContext":"here"}"#);
+    let run = |args: &[&str], env: &[(&str, &str)]| {
+        let mut c = s.command("status", args);
+        c.env("DOCKER_CONFIG", &cfg)
+            .env_remove("DOCKER_HOST")
+            .env_remove("DOCKER_CONTEXT");
+        for (k, v) in env {
+            c.env(k, v);
+        }
+        c.output().expect("run dindctl")
+    };
+    let out = run(&["--format", "json"], &[]);
+    assert_eq!(code(&out), 0, "{}", text(&out));
+    let stderr = String::from_utf8_lossy(&out.stderr).to_string();
+    assert!(
+        stderr.starts_with("daemon: unix:///var/run/docker.sock (from docker context `here` (from `currentContext` in "),
+        "{stderr}"
+    );
+    let json: serde_json::Value =
+        serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{e}: {}", text(&out)));
+    assert!(
+        json["daemon"]["from"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("docker context `here`"),
+        "{json}"
+    );
+    assert!(json.to_string().contains(&s.name("one")), "{json}");
+
+    // DOCKER_CONTEXT over the config file; the context's daemon is not there.
+    let out = run(&[], &[("DOCKER_CONTEXT", "nowhere")]);
+    assert_eq!(code(&out), 2, "{}", text(&out));
+    let t = text(&out);
+    assert!(
+        t.contains("unix:///nonexistent/dindctl-test.sock")
+            && t.contains("docker context `nowhere` (from DOCKER_CONTEXT)"),
+        "{t}"
+    );
+    // DOCKER_HOST over any current context.
+    let out = run(
+        &[],
+        &[
+            ("DOCKER_CONTEXT", "nowhere"),
+            ("DOCKER_HOST", "unix:///var/run/docker.sock"),
+        ],
+    );
+    assert_eq!(code(&out), 0, "{}", text(&out));
+    assert!(text(&out).contains("(from DOCKER_HOST)"), "{}", text(&out));
+    // --context over DOCKER_HOST; an unknown context is named with where to look.
+    let out = run(
+        &["--context", "gone"],
+        &[("DOCKER_HOST", "unix:///var/run/docker.sock")],
+    );
+    assert_eq!(code(&out), 2, "{}", text(&out));
+    assert!(
+        text(&out).contains("docker context `gone` (from --context) is not in"),
+        "{}",
+        text(&out)
+    );
+    let out = run(&["--context", "default"], &[]);
+    assert_eq!(code(&out), 0, "{}", text(&out));
+    assert!(
+        text(&out).contains("(from docker context `default`)"),
+        "{}",
+        text(&out)
+    );
 }
 
 fn create_foreign(s: &Scenario, name: &str, port: Option<u16>) -> String {
@@ -1410,6 +1520,27 @@ fn tls_endpoint_of_a_second_daemon(s: &Scenario) {
         "{}",
         text(&out)
     );
+    assert!(!text(&out).contains("hyper"), "{}", text(&out));
+    // Nothing listening: the address, where it came from, what to do; no certificate advice
+    // and no HTTP client internals.
+    let closed = {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+        l.local_addr().expect("addr").port()
+    };
+    let out = s
+        .command("status", &["--host", &format!("tcp://127.0.0.1:{closed}")])
+        .output()
+        .expect("run");
+    assert_eq!(code(&out), 2, "{}", text(&out));
+    let t = text(&out);
+    assert!(
+        String::from_utf8_lossy(&out.stderr)
+            .starts_with(&format!("daemon: tcp://127.0.0.1:{closed} (from --host)"))
+            && t.contains(&format!("cannot reach the Docker daemon at tcp://127.0.0.1:{closed} (from --host): connection refused: nothing listens there"))
+            && t.contains("= help: the address came from --host"),
+        "{t}"
+    );
+    assert!(!t.contains("hyper") && !t.contains("tlscacert"), "{t}");
 
     let out = s.dindctl("down", &flags);
     assert_eq!(code(&out), 0, "{}", text(&out));
