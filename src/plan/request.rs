@@ -259,7 +259,15 @@ pub fn effective(spec: &ContainerSpec, image: &super::live::ImageInfo) -> Contai
     let mut env = image.env.clone();
     env.extend(s.environment);
     s.environment = env;
-    let mut labels = image.labels.clone();
+    // The live side shows no `io.dindctl.` label (they are dindctl's own, set per object), so
+    // an image's labels under that prefix are not expected either: they would be drift that
+    // no apply can remove.
+    let mut labels: BTreeMap<String, String> = image
+        .labels
+        .iter()
+        .filter(|(k, _)| !k.starts_with(super::LABEL_PREFIX))
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect();
     labels.extend(s.labels);
     s.labels = labels;
     if s.user.is_empty() {
@@ -306,5 +314,31 @@ pub fn align_defaults(planned: &mut ContainerSpec, live: &ContainerSpec) {
     }
     if planned.stop_timeout.is_none() {
         planned.stop_timeout = live.stop_timeout;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::plan::live::ImageInfo;
+
+    /// An image labelled `io.dindctl.*` (dindctl's own prefix, which the live view leaves out)
+    /// must not make every plan show a label change.
+    #[test]
+    fn image_labels_under_the_reserved_prefix_are_not_expected() {
+        let image = ImageInfo {
+            labels: BTreeMap::from([
+                ("io.dindctl.example".to_string(), "x".to_string()),
+                ("com.example.a".to_string(), "1".to_string()),
+            ]),
+            ..ImageInfo::default()
+        };
+        let spec = ContainerSpec {
+            labels: BTreeMap::from([("mine".to_string(), "2".to_string())]),
+            ..ContainerSpec::default()
+        };
+        let e = effective(&spec, &image);
+        let keys: Vec<&str> = e.labels.keys().map(String::as_str).collect();
+        assert_eq!(keys, ["com.example.a", "mine"]);
     }
 }

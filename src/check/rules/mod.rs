@@ -21,6 +21,7 @@ mod healthcheck_duration_refused;
 mod healthcheck_missing;
 mod healthy_dependency_without_healthcheck;
 mod hygiene;
+mod inner_refused;
 mod inner_wiring;
 mod invalid_device_request;
 mod invalid_duration;
@@ -84,6 +85,7 @@ pub use healthcheck_duration_refused::HealthcheckDurationRefused;
 pub use healthcheck_missing::HealthcheckMissing;
 pub use healthy_dependency_without_healthcheck::HealthyDependencyWithoutHealthcheck;
 pub use hygiene::{ConflictingLabels, HardeningSuggestions};
+pub use inner_refused::{InnerRelativeBind, ReservedLabel};
 pub use inner_wiring::{InnerBindSourceMissing, InnerNetworkIsOuter};
 pub use invalid_device_request::InvalidDeviceRequest;
 pub use invalid_duration::InvalidDuration;
@@ -152,6 +154,7 @@ pub static ALL: &[&dyn Rule] = &[
     &InnerBindSourceMissing,
     &InnerNetworkIsOuter,
     &InnerPortNotForwarded,
+    &InnerRelativeBind,
     &InternalNetworkPublishedPort,
     &InvalidBoolean,
     &InvalidByteSize,
@@ -179,6 +182,7 @@ pub static ALL: &[&dyn Rule] = &[
     &PrivilegedContainer,
     &PrivilegedHostPort,
     &PrivilegedInnerContainer,
+    &ReservedLabel,
     &RootSocketClient,
     &SchemaViolation,
     &SecretFileMissing,
