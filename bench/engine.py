@@ -1,11 +1,12 @@
 #!/usr/bin/env python3
 """apply and re-plan against the real Docker daemon, with the release binary.
 
-  1. apply 20 inner containers from nothing to healthy (health check every 1 s), with
-     --parallel 1, 4, 8 and 20; the ratio of one-at-a-time to parallel;
+  1. apply one container to healthy (median of 3), then 20 from nothing to healthy (health
+     check every 1 s) with the default --parallel and with 1, 4, 8 and 20; the 20-container
+     time against twice the single container's (the target);
   2. re-plan (`dindctl diff`) with 100 live containers: median of N runs.
 
-Usage: python3 bench/engine.py [--runs N]
+Usage: python3 bench/engine.py [--runs N]   (DINDCTL_BIN=path compares another build)
 Build first: cargo build --release. Needs a Docker daemon and a static busybox
 (Debian's busybox-static). Everything it creates is labelled and removed at the end.
 """
@@ -19,7 +20,7 @@ import tempfile
 import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-BIN = os.path.join(ROOT, "target", "release", "dindctl")
+BIN = os.environ.get("DINDCTL_BIN") or os.path.join(ROOT, "target", "release", "dindctl")
 RUN = f"bench{os.getpid()}"
 IMAGE = f"dindctl-bench/busybox:{RUN}"
 
@@ -87,18 +88,30 @@ def main():
     work = tempfile.mkdtemp(prefix="dindctl-bench-")
     try:
         build_image(work)
+        singles = []
+        for i in range(3):
+            d = os.path.join(work, f"single{i}")
+            manifests(d, 1, healthy=True)
+            project = f"{RUN}-single{i}"
+            singles.append(dindctl("apply", os.path.join(d, "stack.yml"), "--project-name", project,
+                                   "--wait-timeout", "120s"))
+            dindctl("down", os.path.join(d, "stack.yml"), "--project-name", project, "--stop-timeout", "1s")
+        single = statistics.median(singles)
+        print(f"apply 1 container to healthy                      {single:6.2f} s (median of 3)")
         times = {}
-        for parallel in (1, 4, 8, 20):
+        for parallel in ("default", 1, 4, 8, 20):
             d = os.path.join(work, f"p{parallel}")
             manifests(d, 20, healthy=True)
             project = f"{RUN}-p{parallel}"
+            flags = [] if parallel == "default" else ["--parallel", str(parallel)]
             took = dindctl("apply", os.path.join(d, "stack.yml"), "--project-name", project,
-                           "--parallel", str(parallel), "--wait-timeout", "120s")
+                           *flags, "--wait-timeout", "120s")
             times[parallel] = took
             dindctl("down", os.path.join(d, "stack.yml"), "--project-name", project, "--stop-timeout", "1s")
-            print(f"apply 20 containers to healthy, --parallel {parallel:<2}  {took:6.2f} s")
-        for parallel in (4, 8, 20):
-            print(f"one at a time / --parallel {parallel:<2}: {times[1] / times[parallel]:.1f}x")
+            print(f"apply 20 containers to healthy, --parallel {parallel:<7}  {took:6.2f} s"
+                  f"  ({took / single:.1f}x one container)")
+        print(f"target: 20 containers within 2x one container ({2 * single:.2f} s): "
+              f"{'met' if times['default'] <= 2 * single else 'NOT met'} with the default")
 
         d = os.path.join(work, "replan")
         manifests(d, 100, healthy=False)

@@ -16,9 +16,15 @@ use crate::engine::Engine;
 use crate::plan::desired::{Desired, DesiredContainer, SecretFile};
 use crate::plan::{Action, Change, Kind, Plan, request};
 
+/// Daemon operations at once by default: enough that 20 containers start together, few
+/// enough not to queue a small daemon's API (Docker Compose's own default is unbounded).
+pub const DEFAULT_PARALLEL: usize = 16;
+
 #[derive(Clone, Debug)]
 pub struct Options {
-    /// Containers started at once.
+    /// Daemon operations (create, stop and remove, start) in flight at once. Every container
+    /// converges at the same time; only these calls queue, so waiting for one container's
+    /// health check never holds up another's start.
     pub parallel: usize,
     /// How long one container may take to become ready.
     pub wait_timeout: Duration,
@@ -31,7 +37,7 @@ pub struct Options {
 impl Default for Options {
     fn default() -> Self {
         Self {
-            parallel: 4,
+            parallel: DEFAULT_PARALLEL,
             wait_timeout: Duration::from_secs(120),
             stable_for: Duration::from_millis(1500),
             stop_timeout: Duration::from_secs(10),
@@ -156,12 +162,17 @@ pub async fn execute(
     for a in &work {
         progress.update(&a.name, "waiting");
     }
+    let ops = tokio::sync::Semaphore::new(opts.parallel.max(1));
+    let all = work.len().max(1);
     let results: Vec<(Ready, Option<Failure>)> = stream::iter(work)
-        .map(|a| async move {
-            let d = crate::plan::desired_of(desired, a);
-            converge_container(engine, desired, d, a, opts, progress).await
+        .map(|a| {
+            let ops = &ops;
+            async move {
+                let d = crate::plan::desired_of(desired, a);
+                converge_container(engine, desired, d, a, opts, progress, ops).await
+            }
         })
-        .buffer_unordered(opts.parallel.max(1))
+        .buffer_unordered(all)
         .collect()
         .await;
     let mut containers = Vec::new();
@@ -266,6 +277,7 @@ async fn converge_container(
     a: &Action,
     opts: &Options,
     progress: &Progress,
+    ops: &tokio::sync::Semaphore,
 ) -> (Ready, Option<Failure>) {
     let mut ready = Ready {
         name: a.name.clone(),
@@ -277,6 +289,11 @@ async fn converge_container(
     };
     let result: Result<Option<(String, String, Duration)>, String> = async {
         let d = d.ok_or_else(|| "no manifest for this container".to_string())?;
+        // Held for the daemon calls only, released before waiting for readiness.
+        let permit = ops
+            .acquire()
+            .await
+            .map_err(|_| "apply was stopped".to_string())?;
         match a.change {
             Change::Start | Change::Wait => {}
             Change::Create => {
@@ -309,6 +326,7 @@ async fn converge_container(
                 .await
                 .map_err(|e| start_error(d, &e.to_string()))?;
         }
+        drop(permit);
         progress.update(&a.name, "waiting for ready");
         let (state, health) =
             wait_ready(engine, &d.container_name, opts, progress, &a.name).await?;

@@ -72,8 +72,9 @@ pub struct ApplyArgs {
     /// Also remove this project's containers and networks that no manifest asks for.
     #[arg(long)]
     pub prune: bool,
-    /// Containers created and started at once.
-    #[arg(long, default_value = "4", value_name = "N")]
+    /// Daemon operations (create, replace, start) at once; every container converges at the
+    /// same time and waits for its health check without holding a slot.
+    #[arg(long, default_value_t = crate::apply::DEFAULT_PARALLEL, value_name = "N")]
     pub parallel: usize,
     /// How long one container may take to become healthy (e.g. `90s`, `2m`).
     #[arg(long, default_value = "2m", value_name = "DURATION", value_parser = parse_duration)]
