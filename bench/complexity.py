@@ -21,6 +21,9 @@ def unknown_keys(n):
     return 'services:\n  a:\n    image: x\n' + ''.join(f'k{i}: {i}\n' for i in range(n))
 
 def merge_chain(n):
+    # Each mapping merges the previous one, so the document itself holds n(n+1)/2 keys once
+    # expanded: quadratic by construction, and bounded by the alias budget (1,000,000 nodes,
+    # 64 MiB), which is what the row measures.
     out = ['x0: &a0 {k0: 0}\n']
     for i in range(1, n):
         out.append(f'x{i}: &a{i} {{<<: *a{i-1}, k{i}: {i}}}\n')

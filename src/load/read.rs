@@ -23,7 +23,7 @@ pub enum ReadError {
     NotRegular { path: PathBuf, kind: &'static str },
     #[error("`{path}` is larger than the limit of {limit} bytes")]
     TooLarge { path: PathBuf, limit: u64 },
-    #[error("`{path}`:{line}:{column}: not valid UTF-8 (byte 0x{byte:02x})")]
+    #[error("not valid UTF-8 at {}:{line}:{column} (byte 0x{byte:02x})", path.display())]
     NotUtf8 {
         path: PathBuf,
         line: usize,
