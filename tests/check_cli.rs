@@ -552,3 +552,71 @@ fn manifests_in_a_directory_the_dind_service_mounts_are_found() {
         "the inner manifest is checked with the outer file: {v:#}"
     );
 }
+
+/// `--select` and `--ignore` choose rules from the command line, as linters do; an unknown id
+/// is an error with the closest known one.
+#[test]
+fn rules_selected_and_ignored_on_the_command_line() {
+    let dir = tempdir();
+    write(
+        &dir.path().join("c.yaml"),
+        "services:\n  a:\n    image: postgres\n    privileged: true\n    ports: [\"99999:80\"]\n",
+    );
+    let all = json_of(&run_in(
+        dir.path(),
+        &["check", "c.yaml", "--format", "json"],
+    ));
+    let all_rules = rules_of(&all);
+    assert!(
+        all_rules.iter().any(|r| r == "invalid-port")
+            && all_rules.iter().any(|r| r == "unpinned-image"),
+        "{all:#}"
+    );
+    let o = run_in(
+        dir.path(),
+        &[
+            "check",
+            "c.yaml",
+            "--format",
+            "json",
+            "--select",
+            "unpinned-image,privileged-container",
+        ],
+    );
+    let mut got = rules_of(&json_of(&o));
+    got.sort();
+    got.dedup();
+    assert_eq!(got, ["privileged-container", "unpinned-image"]);
+    assert_eq!(code(&o), 0, "only warnings are left");
+    let o = run_in(
+        dir.path(),
+        &[
+            "check",
+            "c.yaml",
+            "--format",
+            "json",
+            "--ignore",
+            "invalid-port",
+            "--ignore",
+            "unpinned-image",
+        ],
+    );
+    let got = rules_of(&json_of(&o));
+    assert!(
+        !got.iter()
+            .any(|r| r == "invalid-port" || r == "unpinned-image"),
+        "{got:?}"
+    );
+    assert!(got.iter().any(|r| r == "privileged-container"), "{got:?}");
+    let o = run_in(
+        dir.path(),
+        &["check", "c.yaml", "--select", "unpined-image"],
+    );
+    assert_eq!(code(&o), 2);
+    assert!(
+        stderr(&o).contains("no rule `unpined-image`")
+            && stderr(&o).contains("did you mean `unpinned-image`?"),
+        "{}",
+        stderr(&o)
+    );
+}

@@ -91,6 +91,33 @@ impl Config {
         }
     }
 
+    /// `--select` and `--ignore`: with `select` non-empty only those rules stay on; every rule
+    /// in `ignore` is turned off. An unknown id is an error naming the closest known one.
+    pub fn restrict(&mut self, select: &[String], ignore: &[String]) -> Result<(), String> {
+        let ids: Vec<&'static str> = super::registry().iter().map(|r| r.meta().id).collect();
+        for id in select.iter().chain(ignore) {
+            if !ids.contains(&id.as_str()) {
+                let hint = crate::suggest::closest(id, ids.iter().copied())
+                    .map(|c| format!("did you mean `{c}`? "))
+                    .unwrap_or_default();
+                return Err(format!(
+                    "no rule `{id}`\n  = help: {hint}`dindctl rules` lists every rule"
+                ));
+            }
+        }
+        if !select.is_empty() {
+            for id in &ids {
+                if !select.iter().any(|s| s == id) {
+                    self.levels.insert((*id).to_string(), None);
+                }
+            }
+        }
+        for id in ignore {
+            self.levels.insert(id.clone(), None);
+        }
+        Ok(())
+    }
+
     /// The level of `rule`: configured, else its default; `None` when turned off.
     pub fn severity(&self, rule: &RuleMeta) -> Option<Severity> {
         match self.levels.get(rule.id) {

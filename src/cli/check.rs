@@ -16,13 +16,17 @@ use crate::{model, profile};
 pub fn run(args: &CheckArgs) -> Outcome {
     crate::schema::prefetch();
     let mut db = SourceDb::new();
-    let config = match load_config(args.config.as_deref(), &mut db) {
+    let mut config = match load_config(args.config.as_deref(), &mut db) {
         Ok(c) => c,
         Err(diags) => {
             print_diagnostics(&db, &diags);
             return Outcome::Failed;
         }
     };
+    if let Err(e) = config.restrict(&args.select, &args.ignore) {
+        eprintln!("error: {e}");
+        return Outcome::Failed;
+    }
     let inputs = args.source.inputs();
     let mut profile_tree = None;
     let mut memory = Vec::new();

@@ -310,18 +310,15 @@ async fn make_plan(
         }
         Err((_, missing)) => {
             let mut msg = String::new();
+            // One error per manifest line that names the image, in the one error layout.
             for (image, why) in missing {
-                let at: Vec<String> = desired
-                    .containers
-                    .iter()
-                    .filter(|c| c.spec.image == image)
-                    .map(|c| loaded.db.location(c.image_span))
-                    .collect();
-                msg.push_str(&format!(
-                    "error: image `{image}` is not on the daemon at {} ({why})\n  --> {}\n",
-                    engine.endpoint.host,
-                    at.join(", ")
-                ));
+                for c in desired.containers.iter().filter(|c| c.spec.image == image) {
+                    msg.push_str(&format!(
+                        "{}: error[apply]: image `{image}` is not on the daemon at {} ({why})\n",
+                        loaded.db.location(c.image_span),
+                        engine.endpoint.host,
+                    ));
+                }
             }
             msg.push_str("  = help: build or load the image on that daemon first (`docker build`, `docker load`); dindctl does not pull. Nothing was created.");
             return Err(msg);
@@ -337,9 +334,13 @@ async fn make_plan(
     let plan = plan::compute(&desired, &images, &live, prune).map_err(|blockers| {
         let mut msg = String::new();
         for b in blockers {
-            msg.push_str(&format!("error: {}\n", b.message));
-            if let Some(span) = b.span {
-                msg.push_str(&format!("  --> {}\n", loaded.db.location(span)));
+            match b.span {
+                Some(span) => msg.push_str(&format!(
+                    "{}: error[apply]: {}\n",
+                    loaded.db.location(span),
+                    b.message
+                )),
+                None => msg.push_str(&format!("error: {}\n", b.message)),
             }
         }
         msg.push_str("  = help: nothing was changed");

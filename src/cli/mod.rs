@@ -119,6 +119,12 @@ pub struct CheckArgs {
     /// Configuration file (default: `dindctl.toml` here or in a parent directory).
     #[arg(long)]
     pub config: Option<PathBuf>,
+    /// Only these rules (ids, comma-separated or repeated; over the configuration file).
+    #[arg(long, value_delimiter = ',', value_name = "RULE")]
+    pub select: Vec<String>,
+    /// Turn these rules off (ids, comma-separated or repeated).
+    #[arg(long, value_delimiter = ',', value_name = "RULE")]
+    pub ignore: Vec<String>,
     /// The paths are changed files (as pre-commit passes them): check every stack one of them
     /// belongs to — the nearest directory at or above it that holds a compose file — each on
     /// its own.
