@@ -620,3 +620,113 @@ fn rules_selected_and_ignored_on_the_command_line() {
         stderr(&o)
     );
 }
+
+/// `--format gitlab` (GitLab Code Quality) and `--format junit`: the fields each consumer
+/// reads; fingerprints stable across runs and when lines move; JUnit well-formed XML with a
+/// test case per enabled rule and file.
+#[test]
+fn gitlab_code_quality_and_junit_reports() {
+    let dir = tempdir();
+    let compose = "services:\n  a:\n    image: postgres\n    privileged: true\n    ports: [\"99999:80\"]\n  b:\n    image: postgres\n";
+    write(&dir.path().join("c.yaml"), compose);
+    let gitlab = |dir: &std::path::Path| -> Vec<Value> {
+        let o = run_in(dir, &["check", "c.yaml", "--format", "gitlab"]);
+        assert_eq!(code(&o), 1, "{}", stderr(&o));
+        serde_json::from_str::<Value>(&stdout(&o))
+            .ok()
+            .and_then(|v| v.as_array().cloned())
+            .unwrap_or_else(|| panic!("not a JSON array: {}", stdout(&o)))
+    };
+    let first = gitlab(dir.path());
+    assert!(first.len() >= 4, "{first:#?}");
+    for issue in &first {
+        assert!(
+            issue["description"].is_string() && issue["check_name"].is_string(),
+            "{issue}"
+        );
+        assert!(
+            issue["fingerprint"].as_str().is_some_and(|f| f.len() == 64),
+            "{issue}"
+        );
+        assert!(
+            ["info", "minor", "major", "critical", "blocker"]
+                .contains(&issue["severity"].as_str().unwrap_or("")),
+            "{issue}"
+        );
+        assert_eq!(issue["location"]["path"], "c.yaml");
+        assert!(
+            issue["location"]["lines"]["begin"]
+                .as_u64()
+                .is_some_and(|l| l >= 1),
+            "{issue}"
+        );
+    }
+    let prints = |v: &[Value]| -> Vec<String> {
+        v.iter()
+            .map(|i| i["fingerprint"].as_str().unwrap_or("").to_string())
+            .collect()
+    };
+    let mut unique = prints(&first);
+    unique.sort();
+    unique.dedup();
+    assert_eq!(unique.len(), first.len(), "fingerprints are unique");
+    assert_eq!(
+        prints(&gitlab(dir.path())),
+        prints(&first),
+        "stable across runs"
+    );
+    write(
+        &dir.path().join("c.yaml"),
+        &format!("# a comment moves every line\n\n{compose}"),
+    );
+    let shifted = gitlab(dir.path());
+    assert_eq!(prints(&shifted), prints(&first), "stable when lines move");
+    assert_eq!(
+        shifted[0]["location"]["lines"]["begin"].as_u64(),
+        first[0]["location"]["lines"]["begin"]
+            .as_u64()
+            .map(|l| l + 2)
+    );
+
+    let o = run_in(
+        dir.path(),
+        &[
+            "check",
+            "c.yaml",
+            "--format",
+            "junit",
+            "--select",
+            "invalid-port,unpinned-image,privileged-container,duplicate-host-port",
+        ],
+    );
+    assert_eq!(code(&o), 1);
+    let xml = stdout(&o);
+    write(&dir.path().join("report.xml"), &xml);
+    let parsed = std::process::Command::new("python3")
+        .args([
+            "-c",
+            "import sys, xml.etree.ElementTree as E; r = E.parse(sys.argv[1]).getroot(); \
+             cases = r.findall('.//testcase'); \
+             print(len(cases), sum(1 for c in cases if c.find('failure') is not None), \
+                   sorted(c.get('name') for c in cases if c.find('failure') is not None))",
+            "report.xml",
+        ])
+        .current_dir(dir.path())
+        .output()
+        .unwrap_or_else(|e| panic!("python3: {e}"));
+    assert!(
+        parsed.status.success(),
+        "{}\n{xml}",
+        String::from_utf8_lossy(&parsed.stderr)
+    );
+    // One file, four enabled rules: four cases; the error fails, the warnings are output.
+    assert_eq!(
+        String::from_utf8_lossy(&parsed.stdout).trim(),
+        "4 1 ['invalid-port']",
+        "{xml}"
+    );
+    assert!(
+        xml.contains("<system-out>") && xml.contains("unpinned-image"),
+        "{xml}"
+    );
+}

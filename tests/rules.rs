@@ -65,12 +65,21 @@ fn check_fixture(rule: &str) -> (BTreeSet<(String, usize)>, String) {
             )
         })
         .collect();
+    let files: Vec<String> = stack
+        .files
+        .iter()
+        .map(|f| db.name(f.source).to_string())
+        .collect();
     let human = report::render(
         Format::Human,
         &findings,
         &db,
-        stack.files.len(),
+        &report::Checked {
+            files: &files,
+            rules: &[],
+        },
         Style::Plain,
+        dindctl::diag::Severity::Error,
     );
     for d in &findings {
         assert_eq!(d.code, rule, "only {rule} runs");

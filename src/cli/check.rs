@@ -62,7 +62,7 @@ pub fn run(args: &CheckArgs) -> Outcome {
         vec![inputs]
     };
     let mut findings = Vec::new();
-    let mut file_count = 0;
+    let mut file_names: Vec<String> = Vec::new();
     for inputs in &stacks {
         let (stack, loaded) = match load::load(inputs, &memory, &mut db) {
             Ok(result) => result,
@@ -80,7 +80,7 @@ pub fn run(args: &CheckArgs) -> Outcome {
         if let Some(tree) = &profile_tree {
             point_back_at_profile(&mut found, tree, &db, &stack);
         }
-        file_count += stack.files.len();
+        file_names.extend(stack.files.iter().map(|f| db.name(f.source).to_string()));
         findings.extend(found);
         // The process ends soon: freeing a large stack node by node only costs time.
         std::mem::forget(stack);
@@ -94,14 +94,24 @@ pub fn run(args: &CheckArgs) -> Outcome {
     } else {
         Style::Plain
     };
+    let fail = args.fail_on.severity();
+    let rules: Vec<&'static str> = check::registry()
+        .iter()
+        .filter(|r| config.severity(r.meta()).is_some())
+        .map(|r| r.meta().id)
+        .collect();
+    let checked = report::Checked {
+        files: &file_names,
+        rules: &rules,
+    };
     out(&report::render(
         args.format,
         &findings,
         &db,
-        file_count,
+        &checked,
         style,
+        fail,
     ));
-    let fail = args.fail_on.severity();
     let outcome = if findings.iter().any(|d| d.severity >= fail) {
         Outcome::Findings
     } else {

@@ -4,7 +4,9 @@
 //! 2 the tool could not do its job (bad arguments, unreadable or invalid input).
 
 mod check;
+mod docs;
 pub mod engine;
+mod init;
 mod outer;
 mod render;
 
@@ -51,6 +53,20 @@ pub enum Command {
     Status(engine::StatusArgs),
     /// Remove the project's containers and networks (and volumes with --volumes).
     Down(engine::DownArgs),
+    /// Start a project here: a profile extending `default` with your MCP servers, a
+    /// dindctl.toml, a .pre-commit-config.yaml and `build/` in .gitignore.
+    Init(init::InitArgs),
+    /// Print a shell completion script (`source <(dindctl completions bash)`).
+    Completions {
+        #[arg(value_enum)]
+        shell: docs::Shell,
+    },
+    /// Write man pages for dindctl and every subcommand.
+    Man {
+        /// Directory to write `dindctl.1`, `dindctl-check.1`, … into.
+        #[arg(long, default_value = "man")]
+        out: PathBuf,
+    },
 }
 
 /// Which stack: files and directories, the current directory's stack, or a profile rendered
@@ -218,6 +234,9 @@ pub fn run(cli: Cli) -> Outcome {
         Command::Diff(args) => engine::diff(&args),
         Command::Status(args) => engine::status(&args),
         Command::Down(args) => engine::down(&args),
+        Command::Init(args) => init::run(&args),
+        Command::Completions { shell } => docs::completions(shell),
+        Command::Man { out } => docs::man(&out),
         Command::Profiles => {
             for (name, text) in crate::profile::EMBEDDED {
                 let description = text
@@ -229,6 +248,15 @@ pub fn run(cli: Cli) -> Outcome {
             Outcome::Clean
         }
     }
+}
+
+/// The names of every subcommand (for the man-page test).
+pub fn subcommand_names() -> Vec<String> {
+    use clap::CommandFactory as _;
+    Cli::command()
+        .get_subcommands()
+        .map(|c| c.get_name().to_string())
+        .collect()
 }
 
 /// Prints diagnostics on stderr.

@@ -160,6 +160,51 @@ fn write_temp(target: &Path, contents: &[u8], mode: Option<u32>) -> Result<PathB
     Ok(tmp)
 }
 
+/// Writes every file (absolute or relative paths) as one transaction, with the same
+/// guarantees as [`RenderedSet::write`]: all of them are in place, or none changed (modes of
+/// replaced files kept, new files 0666 less the umask, created directories removed again on
+/// failure). Nothing else is touched.
+pub fn write_files(files: &[(PathBuf, String)]) -> Result<(), OutputError> {
+    let mut tx = Transaction::default();
+    let result = (|| -> Result<(), OutputError> {
+        let mut staged = Vec::new();
+        for (target, contents) in files {
+            let dir = target
+                .parent()
+                .filter(|d| !d.as_os_str().is_empty())
+                .unwrap_or(Path::new("."))
+                .to_path_buf();
+            tx.create_dirs(&dir)?;
+            let mode = existing_mode(target)?;
+            let tmp = write_temp(target, contents.as_bytes(), mode)?;
+            tx.temps.push(tmp.clone());
+            staged.push((tmp, target.clone()));
+        }
+        for (tmp, target) in staged {
+            if existing_mode(&target)?.is_some() {
+                tx.move_aside(&target)?;
+            }
+            std::fs::rename(&tmp, &target).map_err(|source| OutputError::Rename {
+                path: target.clone(),
+                source,
+            })?;
+            tx.temps.retain(|t| t != &tmp);
+            tx.placed.push(target);
+        }
+        Ok(())
+    })();
+    match result {
+        Ok(()) => {
+            tx.commit();
+            Ok(())
+        }
+        Err(e) => {
+            tx.roll_back();
+            Err(e)
+        }
+    }
+}
+
 /// What a write did so far, to undo it on failure or finish it on success.
 #[derive(Default)]
 struct Transaction {

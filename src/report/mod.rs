@@ -1,6 +1,7 @@
 //! Printing findings: human (rustc-like snippets), JSON, SARIF 2.1.0 and GitHub Actions
 //! annotations. A reporter formats; it decides nothing about exit codes or filtering.
 
+mod ci;
 mod github;
 mod human;
 mod json;
@@ -9,6 +10,7 @@ mod sarif;
 use crate::diag::{Diagnostic, Severity};
 use crate::source::{SourceDb, Span};
 
+pub use ci::Checked;
 pub use human::Style;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
@@ -17,6 +19,10 @@ pub enum Format {
     Json,
     Sarif,
     Github,
+    /// GitLab Code Quality JSON.
+    Gitlab,
+    /// JUnit XML: a test case per rule and file.
+    Junit,
 }
 
 /// Counts for the summary line and the JSON `summary` object.
@@ -67,14 +73,17 @@ pub fn render(
     format: Format,
     findings: &[Diagnostic],
     db: &SourceDb,
-    files: usize,
+    checked: &Checked<'_>,
     style: Style,
+    fail_on: Severity,
 ) -> String {
-    let summary = Summary::of(findings, files);
+    let summary = Summary::of(findings, checked.files.len());
     match format {
         Format::Human => human::render(findings, db, summary, style),
         Format::Json => json::render(findings, db, summary),
         Format::Sarif => sarif::render(findings, db),
         Format::Github => github::render(findings, db),
+        Format::Gitlab => ci::gitlab(findings, db),
+        Format::Junit => ci::junit(findings, db, checked, fail_on),
     }
 }

@@ -1,0 +1,158 @@
+//! `dindctl init`: a starting point that renders and checks clean, never overwriting a file.
+
+mod common;
+
+use common::*;
+
+fn findings_above_info(dir: &std::path::Path, args: &[&str]) -> (i32, Vec<String>) {
+    let o = run_in(dir, args);
+    let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap_or_default();
+    let above = v["findings"]
+        .as_array()
+        .map(|a| a.as_slice())
+        .unwrap_or_default()
+        .iter()
+        .filter(|f| f["severity"] != "info")
+        .map(|f| format!("{} {}", f["rule"], f["message"]))
+        .collect();
+    assert!(v["summary"].is_object(), "{}{}", stdout(&o), stderr(&o));
+    (code(&o), above)
+}
+
+#[test]
+fn init_writes_a_project_that_renders_and_checks_clean() {
+    let dir = tempdir();
+    let root = dir.path().join("Acme MCP");
+    std::fs::create_dir_all(&root).unwrap_or_else(|e| panic!("{e}"));
+    write(&root.join(".gitignore"), "target/");
+    let o = run_in(
+        &root,
+        &[
+            "init",
+            "--server",
+            "search=ghcr.io:443/acme/search-mcp:1.2.0:3000",
+            "--server",
+            "fetch=ghcr.io/acme/fetch:2.0.1:8080",
+        ],
+    );
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let profile = root.join("profiles/acmemcp.yaml");
+    let text = std::fs::read_to_string(&profile).unwrap_or_default();
+    assert!(
+        text.contains("project: acmemcp")
+            && text.contains("image: \"ghcr.io:443/acme/search-mcp:1.2.0\""),
+        "{text}"
+    );
+    assert_eq!(
+        std::fs::read_to_string(root.join(".gitignore")).unwrap_or_default(),
+        "target/\n# dindctl render output\n/build/\n"
+    );
+    // Checks clean as a profile and once rendered; the rendered stack has both servers.
+    let (c, above) = findings_above_info(
+        &root,
+        &[
+            "check",
+            "--profile",
+            "profiles/acmemcp.yaml",
+            "--format",
+            "json",
+        ],
+    );
+    assert_eq!((c, above), (0, Vec::<String>::new()));
+    let o = run_in(&root, &["render", "--profile", "profiles/acmemcp.yaml"]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    for server in ["search", "fetch"] {
+        assert!(
+            root.join(format!("build/dindctl/mcp-manifests/{server}-mcp.yml"))
+                .is_file(),
+            "{server}"
+        );
+    }
+    let (c, above) = findings_above_info(&root, &["check", "build/dindctl", "--format", "json"]);
+    assert_eq!((c, above), (0, Vec::<String>::new()));
+    // The configuration it wrote is one dindctl reads, and the hooks one pre-commit accepts.
+    let o = run_in(
+        &root,
+        &[
+            "check",
+            "--profile",
+            "profiles/acmemcp.yaml",
+            "--config",
+            "dindctl.toml",
+        ],
+    );
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    if let Ok(pc) = std::process::Command::new("pre-commit")
+        .args(["validate-config", ".pre-commit-config.yaml"])
+        .current_dir(&root)
+        .output()
+    {
+        assert!(
+            pc.status.success(),
+            "{}",
+            String::from_utf8_lossy(&pc.stdout)
+        );
+    } else {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "CI must validate the hooks with pre-commit"
+        );
+    }
+
+    // A second run overwrites nothing and names what exists; --force replaces.
+    write(&root.join("dindctl.toml"), "# mine\n");
+    let o = run_in(&root, &["init", "--server", "other=img:1:80"]);
+    assert_eq!(code(&o), 2);
+    assert!(
+        stderr(&o).contains("dindctl.toml") && stderr(&o).contains("--force"),
+        "{}",
+        stderr(&o)
+    );
+    assert_eq!(
+        std::fs::read_to_string(root.join("dindctl.toml")).unwrap_or_default(),
+        "# mine\n"
+    );
+    assert!(
+        !std::fs::read_to_string(&profile)
+            .unwrap_or_default()
+            .contains("other")
+    );
+    let o = run_in(&root, &["init", "--force", "--server", "other=img:1:80"]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    assert!(
+        std::fs::read_to_string(&profile)
+            .unwrap_or_default()
+            .contains("other:")
+    );
+    assert_eq!(
+        std::fs::read_to_string(root.join(".gitignore"))
+            .unwrap_or_default()
+            .matches("/build/")
+            .count(),
+        1,
+        "build/ is not added twice"
+    );
+}
+
+#[test]
+fn init_refuses_bad_server_specs() {
+    let dir = tempdir();
+    for (spec, why) in [
+        ("search", "no `=`"),
+        ("search=img", "no `:PORT`"),
+        ("search=img:99999", "the port"),
+        ("Search=img:1", "lowercase"),
+        ("files=img:1", "example server"),
+    ] {
+        let o = run_in(dir.path(), &["init", "--server", spec]);
+        assert_eq!(code(&o), 2, "{spec}");
+        assert!(stderr(&o).contains(why), "{spec}: {}", stderr(&o));
+    }
+    assert_eq!(
+        std::fs::read_dir(dir.path())
+            .map(|d| d.count())
+            .unwrap_or(0),
+        0,
+        "nothing written"
+    );
+}
