@@ -633,7 +633,9 @@ pub(super) fn daemon_json(e: &crate::engine::Endpoint) -> serde_json::Value {
 }
 
 fn project_only(stack: &StackArgs) -> Result<Option<Loaded>, Outcome> {
-    if stack.project_name.is_some() && stack.source.from_profile() {
+    // A project named outright needs no stack: `status -p NAME`, `down -p NAME` anywhere.
+    let no_paths = stack.source.paths.is_empty() && stack.source.files.is_empty();
+    if stack.project_name.is_some() && (stack.source.from_profile() || no_paths) {
         return Ok(None);
     }
     load_stack(stack).map(Some)
