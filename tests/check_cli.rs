@@ -730,3 +730,65 @@ fn gitlab_code_quality_and_junit_reports() {
         "{xml}"
     );
 }
+
+/// The SARIF report of a stack with findings of every kind validates against the OASIS SARIF
+/// 2.1.0 schema (`tests/schemas/`), and its fingerprints survive lines moving.
+#[test]
+fn sarif_validates_against_the_official_schema() {
+    // The official schema's `language` pattern has a stray `]` (`…{2}]?$`), which an ECMA
+    // regex engine refuses; it is read as the literal it stands for in lenient engines. The
+    // file itself is kept as published.
+    let text = std::fs::read_to_string(repo().join("tests/schemas/sarif-schema-2.1.0.json"))
+        .unwrap_or_default()
+        .replace(
+            r#""^[a-zA-Z]{2}|^[a-zA-Z]{2}-[a-zA-Z]{2}]?$""#,
+            r#""^[a-zA-Z]{2}|^[a-zA-Z]{2}-[a-zA-Z]{2}\\]?$""#,
+        );
+    let schema: Value = serde_json::from_str(&text).unwrap_or_else(|e| panic!("schema: {e}"));
+    let validator = jsonschema::validator_for(&schema).unwrap_or_else(|e| panic!("{e}"));
+    let o = run_in(
+        &repo(),
+        &["check", "examples/broken-stack", "--format", "sarif"],
+    );
+    let report = json_of(&o);
+    let errors: Vec<String> = validator
+        .iter_errors(&report)
+        .map(|e| format!("{} at {}", e, e.instance_path()))
+        .collect();
+    assert!(errors.is_empty(), "{errors:#?}");
+    assert!(
+        report["runs"][0]["results"]
+            .as_array()
+            .is_some_and(|r| r.len() > 5)
+    );
+    // And the schema is strict enough to notice a broken report.
+    let mut broken = report.clone();
+    broken["runs"][0]["results"][0]["level"] = "fatal".into();
+    assert!(!validator.is_valid(&broken));
+
+    let dir = tempdir();
+    let compose = "services:\n  a:\n    image: postgres\n    privileged: true\n";
+    write(&dir.path().join("c.yaml"), compose);
+    let prints = |dir: &std::path::Path| -> Vec<String> {
+        let v = json_of(&run_in(dir, &["check", "c.yaml", "--format", "sarif"]));
+        v["runs"][0]["results"]
+            .as_array()
+            .cloned()
+            .unwrap_or_default()
+            .iter()
+            .map(|r| {
+                r["partialFingerprints"]["dindctlFinding/v1"]
+                    .as_str()
+                    .unwrap_or("")
+                    .to_string()
+            })
+            .collect()
+    };
+    let before = prints(dir.path());
+    assert!(
+        !before.is_empty() && before.iter().all(|p| p.len() == 64),
+        "{before:?}"
+    );
+    write(&dir.path().join("c.yaml"), &format!("# moved\n{compose}"));
+    assert_eq!(prints(dir.path()), before);
+}

@@ -18,7 +18,7 @@ pub struct Checked<'a> {
 
 /// A finding's identity that survives runs and line shifts: its rule, file and message, and
 /// how many identical findings come before it in the file (findings are sorted by position).
-fn fingerprints(findings: &[Diagnostic], db: &SourceDb) -> Vec<String> {
+pub(super) fn fingerprints(findings: &[Diagnostic], db: &SourceDb) -> Vec<String> {
     let mut seen: HashMap<(String, String, String), usize> = HashMap::new();
     findings
         .iter()

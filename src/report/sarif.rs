@@ -44,9 +44,11 @@ pub fn render(findings: &[Diagnostic], db: &SourceDb) -> String {
             })
         })
         .collect();
+    let prints = super::ci::fingerprints(findings, db);
     let results: Vec<Value> = findings
         .iter()
-        .map(|d| {
+        .zip(prints)
+        .map(|(d, fingerprint)| {
             let index = registry().iter().position(|r| r.meta().id == d.code);
             let mut text = d.message.clone();
             if let Some(help) = &d.help {
@@ -57,6 +59,9 @@ pub fn render(findings: &[Diagnostic], db: &SourceDb) -> String {
                 "ruleIndex": index,
                 "level": level(d.severity),
                 "message": {"text": text},
+                // Rule, file, message and rank among identical findings: the same finding
+                // keeps its fingerprint when lines above it move (code scanning matches on it).
+                "partialFingerprints": {"dindctlFinding/v1": fingerprint},
                 "locations": d.span.map(|s| vec![location(db, s, None)]).unwrap_or_default(),
                 "relatedLocations": d.related.iter().enumerate().map(|(i, l)| {
                     let mut loc = location(db, l.span, Some(&l.message));
