@@ -62,12 +62,18 @@ def manifests(path, count, healthy):
         f.write("".join(docs))
 
 
+LAST_READY = []
+
+
 def dindctl(*args, check=True):
     start = time.perf_counter()
     proc = subprocess.run([BIN, *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     took = time.perf_counter() - start
     if check and proc.returncode != 0:
         sys.exit(f"dindctl {' '.join(args)}: exit {proc.returncode}\n{proc.stderr.decode()}")
+    # The READY IN column of apply's table: each container's own start-to-ready time.
+    LAST_READY[:] = [float(line.split()[-1].rstrip("s")) for line in proc.stdout.decode().splitlines()
+                     if line.split() and line.split()[-1].endswith("s") and "healthy" in line]
     return took
 
 
@@ -107,11 +113,17 @@ def main():
             took = dindctl("apply", os.path.join(d, "stack.yml"), "--project-name", project,
                            *flags, "--wait-timeout", "120s")
             times[parallel] = took
+            slowest = max(LAST_READY) if LAST_READY else float("nan")
             dindctl("down", os.path.join(d, "stack.yml"), "--project-name", project, "--stop-timeout", "1s")
             print(f"apply 20 containers to healthy, --parallel {parallel:<7}  {took:6.2f} s"
-                  f"  ({took / single:.1f}x one container)")
-        print(f"target: 20 containers within 2x one container ({2 * single:.2f} s): "
-              f"{'met' if times['default'] <= 2 * single else 'NOT met'} with the default")
+                  f"  ({took / single:.1f}x one container alone; slowest READY IN {slowest:.1f} s,"
+                  f" {took / slowest:.1f}x)")
+            if parallel == "default":
+                default_slowest = slowest
+        print(f"target: 20 containers within 2x the slowest container's time to healthy "
+              f"({2 * default_slowest:.2f} s): {'met' if times['default'] <= 2 * default_slowest else 'NOT met'};"
+              f" within 2x one container applied alone ({2 * single:.2f} s): "
+              f"{'met' if times['default'] <= 2 * single else 'NOT met'}")
 
         d = os.path.join(work, "replan")
         manifests(d, 100, healthy=False)
