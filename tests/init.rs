@@ -148,6 +148,20 @@ fn init_refuses_bad_server_specs() {
         assert_eq!(code(&o), 2, "{spec}");
         assert!(stderr(&o).contains(why), "{spec}: {}", stderr(&o));
     }
+    for project in ["My Proj", "_x", "UPPER"] {
+        let o = run_in(dir.path(), &["init", "--project", project]);
+        assert_eq!(code(&o), 2, "{project}");
+        assert!(
+            stderr(&o).contains("is not a compose project name"),
+            "{}",
+            stderr(&o)
+        );
+    }
+    for (spec, why) in [("x", "no `=`")] {
+        let o = run_in(dir.path(), &["init", "--server", spec]);
+        assert_eq!(code(&o), 2, "{spec}");
+        assert!(stderr(&o).contains(why), "{spec}: {}", stderr(&o));
+    }
     assert_eq!(
         std::fs::read_dir(dir.path())
             .map(|d| d.count())

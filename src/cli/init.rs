@@ -184,6 +184,21 @@ pub fn run(args: &InitArgs) -> Outcome {
         .project
         .clone()
         .unwrap_or_else(|| project_name(&args.dir));
+    // Compose's rule for project names: lowercase letters, digits, `-` and `_`, starting with
+    // a letter or digit.
+    let valid = project
+        .chars()
+        .next()
+        .is_some_and(|c| c.is_ascii_lowercase() || c.is_ascii_digit())
+        && project
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '_');
+    if !valid {
+        eprintln!(
+            "error: `{project}` is not a compose project name\n  = help: use lowercase letters, digits, `-` and `_`, starting with a letter or digit (--project)"
+        );
+        return Outcome::Failed;
+    }
     let files: Vec<(PathBuf, String)> = vec![
         (
             args.dir.join("profiles").join(format!("{project}.yaml")),
