@@ -4,19 +4,11 @@ mod common;
 
 use common::*;
 
-fn findings_above_info(dir: &std::path::Path, args: &[&str]) -> (i32, Vec<String>) {
+fn checked(dir: &std::path::Path, args: &[&str]) -> (i32, Vec<String>) {
     let o = run_in(dir, args);
     let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap_or_default();
-    let above = v["findings"]
-        .as_array()
-        .map(|a| a.as_slice())
-        .unwrap_or_default()
-        .iter()
-        .filter(|f| f["severity"] != "info")
-        .map(|f| format!("{} {}", f["rule"], f["message"]))
-        .collect();
     assert!(v["summary"].is_object(), "{}{}", stdout(&o), stderr(&o));
-    (code(&o), above)
+    (code(&o), findings_above_info(&v))
 }
 
 #[test]
@@ -48,7 +40,7 @@ fn init_writes_a_project_that_renders_and_checks_clean() {
         "target/\n# dindctl render output\n/build/\n"
     );
     // Checks clean as a profile and once rendered; the rendered stack has both servers.
-    let (c, above) = findings_above_info(
+    let (c, above) = checked(
         &root,
         &[
             "check",
@@ -68,7 +60,7 @@ fn init_writes_a_project_that_renders_and_checks_clean() {
             "{server}"
         );
     }
-    let (c, above) = findings_above_info(&root, &["check", "build/dindctl", "--format", "json"]);
+    let (c, above) = checked(&root, &["check", "build/dindctl", "--format", "json"]);
     assert_eq!((c, above), (0, Vec::<String>::new()));
     // The configuration it wrote is one dindctl reads, and the hooks one pre-commit accepts.
     let o = run_in(

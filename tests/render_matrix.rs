@@ -123,14 +123,7 @@ fn every_switch_combination_renders_a_stack_its_check_passes() {
         }
         let o = run_in(dir.path(), &["check", "out", "--format", "json"]);
         let json: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap_or_default();
-        let above_info: Vec<String> = json["findings"]
-            .as_array()
-            .map(|a| a.as_slice())
-            .unwrap_or_default()
-            .iter()
-            .filter(|f| f["severity"] != "info")
-            .map(|f| format!("{} {}", f["rule"], f["message"]))
-            .collect();
+        let above_info = findings_above_info(&json);
         if code(&o) != 0 || !above_info.is_empty() || json["findings"].is_null() {
             failures.push(format!(
                 "{label}: exit {}: {above_info:#?} {}",

@@ -238,7 +238,7 @@ fn compose_name(stack: &Stack) -> Option<String> {
 }
 
 /// Lowercase letters, digits, `-` and `_`, as compose project names.
-fn normalize_project(s: &str) -> String {
+pub(super) fn normalize_project(s: &str) -> String {
     let n: String = s
         .to_lowercase()
         .chars()

@@ -69,13 +69,9 @@ fn parse_server(spec: &str) -> Result<Server, String> {
 fn project_name(dir: &Path) -> String {
     let name = std::fs::canonicalize(dir)
         .ok()
-        .and_then(|d| d.file_name().map(|n| n.to_string_lossy().to_lowercase()))
+        .and_then(|d| d.file_name().map(|n| n.to_string_lossy().into_owned()))
         .unwrap_or_default();
-    let n: String = name
-        .chars()
-        .filter(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_')
-        .collect();
-    if n.is_empty() { "mcp-dind".into() } else { n }
+    super::engine::normalize_project(&name)
 }
 
 /// A YAML scalar that reads back as exactly `s`.

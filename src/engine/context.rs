@@ -9,6 +9,8 @@ use std::path::{Path, PathBuf};
 
 use sha2::{Digest, Sha256};
 
+use crate::plan::desired::hex;
+
 /// What a context says about the Docker endpoint.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Context {
@@ -103,10 +105,6 @@ pub fn read(dir: &Path, name: &str, origin: &str) -> Result<Context, String> {
         tls_dir: tls.join("ca.pem").is_file().then_some(tls),
         origin: origin.to_string(),
     })
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 #[cfg(test)]

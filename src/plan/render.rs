@@ -46,16 +46,10 @@ fn human_units(key: &str, v: &Value) -> Option<(&'static str, String)> {
             let cpus = n as f64 / 1e9;
             Some(("cpus", format!("{cpus}")))
         }
-        "memory" | "memory_reservation" | "memory_swap" | "shm_size" => {
-            let name = match key {
-                "memory" => "memory",
-                "memory_reservation" => "memory_reservation",
-                "memory_swap" => "memory_swap",
-                _ => "shm_size",
-            };
-            Some((name, bytes(n)))
-        }
-        _ => None,
+        _ => ["memory", "memory_reservation", "memory_swap", "shm_size"]
+            .into_iter()
+            .find(|k| *k == key)
+            .map(|k| (k, bytes(n))),
     }
 }
 

@@ -165,44 +165,20 @@ fn write_temp(target: &Path, contents: &[u8], mode: Option<u32>) -> Result<PathB
 /// replaced files kept, new files 0666 less the umask, created directories removed again on
 /// failure). Nothing else is touched.
 pub fn write_files(files: &[(PathBuf, String)]) -> Result<(), OutputError> {
-    let mut tx = Transaction::default();
-    let result = (|| -> Result<(), OutputError> {
+    Transaction::run(|tx| {
         let mut staged = Vec::new();
         for (target, contents) in files {
             let dir = target
                 .parent()
                 .filter(|d| !d.as_os_str().is_empty())
-                .unwrap_or(Path::new("."))
-                .to_path_buf();
-            tx.create_dirs(&dir)?;
-            let mode = existing_mode(target)?;
-            let tmp = write_temp(target, contents.as_bytes(), mode)?;
-            tx.temps.push(tmp.clone());
-            staged.push((tmp, target.clone()));
+                .unwrap_or(Path::new("."));
+            staged.push((tx.stage(dir, target, contents)?, target.clone()));
         }
         for (tmp, target) in staged {
-            if existing_mode(&target)?.is_some() {
-                tx.move_aside(&target)?;
-            }
-            std::fs::rename(&tmp, &target).map_err(|source| OutputError::Rename {
-                path: target.clone(),
-                source,
-            })?;
-            tx.temps.retain(|t| t != &tmp);
-            tx.placed.push(target);
+            tx.place(&tmp, target)?;
         }
         Ok(())
-    })();
-    match result {
-        Ok(()) => {
-            tx.commit();
-            Ok(())
-        }
-        Err(e) => {
-            tx.roll_back();
-            Err(e)
-        }
-    }
+    })
 }
 
 /// What a write did so far, to undo it on failure or finish it on success.
@@ -219,6 +195,46 @@ struct Transaction {
 }
 
 impl Transaction {
+    /// Runs `f` in a new transaction: commits when it succeeds, rolls everything back when
+    /// it fails.
+    fn run<T>(f: impl FnOnce(&mut Self) -> Result<T, OutputError>) -> Result<T, OutputError> {
+        let mut tx = Self::default();
+        match f(&mut tx) {
+            Ok(v) => {
+                tx.commit();
+                Ok(v)
+            }
+            Err(e) => {
+                tx.roll_back();
+                Err(e)
+            }
+        }
+    }
+
+    /// Writes `contents` to a temporary file beside `target` (creating `dir` as needed), with
+    /// the mode of the file it will replace; returns the temporary file.
+    fn stage(&mut self, dir: &Path, target: &Path, contents: &str) -> Result<PathBuf, OutputError> {
+        self.create_dirs(dir)?;
+        let mode = existing_mode(target)?;
+        let tmp = write_temp(target, contents.as_bytes(), mode)?;
+        self.temps.push(tmp.clone());
+        Ok(tmp)
+    }
+
+    /// Moves the file at `target` aside (if any) and renames the staged `tmp` into its place.
+    fn place(&mut self, tmp: &Path, target: PathBuf) -> Result<(), OutputError> {
+        if existing_mode(&target)?.is_some() {
+            self.move_aside(&target)?;
+        }
+        std::fs::rename(tmp, &target).map_err(|source| OutputError::Rename {
+            path: target.clone(),
+            source,
+        })?;
+        self.temps.retain(|t| t != tmp);
+        self.placed.push(target);
+        Ok(())
+    }
+
     fn create_dirs(&mut self, dir: &Path) -> Result<(), OutputError> {
         let missing: Vec<PathBuf> = dir
             .ancestors()
@@ -343,17 +359,7 @@ impl RenderedSet {
     /// undone: the directory is as it was (byte for byte, modes included), and directories
     /// this call created — `out` itself among them — are removed again.
     pub fn write(&self, out: &Path) -> Result<WriteSummary, OutputError> {
-        let mut tx = Transaction::default();
-        match self.write_in(out, &mut tx) {
-            Ok(summary) => {
-                tx.commit();
-                Ok(summary)
-            }
-            Err(e) => {
-                tx.roll_back();
-                Err(e)
-            }
-        }
+        Transaction::run(|tx| self.write_in(out, tx))
     }
 
     fn write_in(&self, out: &Path, tx: &mut Transaction) -> Result<WriteSummary, OutputError> {
@@ -366,10 +372,7 @@ impl RenderedSet {
                 continue;
             }
             let dir = target.parent().unwrap_or(out).to_path_buf();
-            tx.create_dirs(&dir)?;
-            let mode = existing_mode(&target)?;
-            let tmp = write_temp(&target, file.contents.as_bytes(), mode)?;
-            tx.temps.push(tmp.clone());
+            let tmp = tx.stage(&dir, &target, &file.contents)?;
             staged.push((tmp, target, file.path.clone()));
         }
         for rel in self.stale_files(out)? {
@@ -377,15 +380,7 @@ impl RenderedSet {
             summary.removed.push(rel);
         }
         for (tmp, target, rel) in staged {
-            if existing_mode(&target)?.is_some() {
-                tx.move_aside(&target)?;
-            }
-            std::fs::rename(&tmp, &target).map_err(|source| OutputError::Rename {
-                path: target.clone(),
-                source,
-            })?;
-            tx.temps.retain(|t| t != &tmp);
-            tx.placed.push(target);
+            tx.place(&tmp, target)?;
             summary.written.push(rel);
         }
         Ok(summary)

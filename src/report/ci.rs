@@ -28,10 +28,7 @@ pub(super) fn fingerprints(findings: &[Diagnostic], db: &SourceDb) -> Vec<String
             let n = seen.entry(key.clone()).or_insert(0);
             let text = format!("{}\0{}\0{}\0{}", key.0, key.1, key.2, n);
             *n += 1;
-            Sha256::digest(text.as_bytes())
-                .iter()
-                .map(|b| format!("{b:02x}"))
-                .collect()
+            crate::plan::desired::hex(&Sha256::digest(text.as_bytes()))
         })
         .collect()
 }

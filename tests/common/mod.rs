@@ -167,3 +167,15 @@ fn collect_pointers(v: &Json, at: String, out: &mut Vec<String>) {
         _ => {}
     }
 }
+
+/// `rule message` of every finding above info in a `--format json` report.
+pub fn findings_above_info(report: &Json) -> Vec<String> {
+    report["findings"]
+        .as_array()
+        .map(|a| a.as_slice())
+        .unwrap_or_default()
+        .iter()
+        .filter(|f| f["severity"] != "info")
+        .map(|f| format!("{} {}", f["rule"], f["message"]))
+        .collect()
+}
