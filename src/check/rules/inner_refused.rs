@@ -7,9 +7,11 @@ declare_rule! {
     ///
     /// ## Why is this bad?
     /// dindctl identifies what it owns by those labels (`io.dindctl.project`,
-    /// `io.dindctl.name`, `io.dindctl.spec-hash`, …): a manifest that set them could make one
+    /// `io.dindctl.name`, `io.dindctl.spec-hash`, … set by `plan::request::identity_labels`,
+    /// and the live view filters the prefix out): a manifest that set them could make one
     /// project's container look like another's, or hide a change. `apply` refuses such a
-    /// manifest before touching the daemon, so `check` reports it first.
+    /// manifest before touching the daemon (`plan::desired::build`), so `check` reports it
+    /// first.
     ///
     /// ## Example
     /// ```yaml
@@ -49,8 +51,11 @@ declare_rule! {
     ///
     /// ## Why is this bad?
     /// An inner container's bind mount is resolved by the DinD daemon inside the DinD
-    /// container, not beside the manifest: a relative path has no directory to be relative to
-    /// there, and a name without `/` is a named volume. `apply` refuses it before touching the
+    /// container, not beside the manifest, and the Engine API takes no relative source: tested
+    /// on Docker 20.10 (`POST /containers/create` with `Binds: ["./rel:/data"]`), the daemon
+    /// answers `"./rel" includes invalid characters for a local volume name … If you intended
+    /// to pass a host directory, use absolute path` (only the docker CLI makes `-v ./x`
+    /// absolute, against its own working directory). `apply` refuses it before touching the
     /// daemon. Mount the host directory into the DinD service (`volumes:` of the outer
     /// service) and use its absolute path inside DinD.
     ///

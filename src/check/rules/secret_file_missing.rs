@@ -15,8 +15,10 @@ declare_rule! {
     /// or unreadable file makes every apply fail before anything changes, so the stack cannot
     /// be deployed as written. The path is resolved relative to the manifest's own file,
     /// lexically (a `..` through a directory that does not exist still resolves), exactly as
-    /// `apply` resolves it. A FIFO or a device is refused because reading it can block or
-    /// never end.
+    /// `apply` resolves it (`InnerSecret::path`). A FIFO or a device is refused because
+    /// reading it can block or never end: `open()` of a FIFO without a writer blocks, and
+    /// `/dev/zero` never reaches end of file (both reproduced by `tests/hostile.rs`, which
+    /// runs `check`, `diff` and `apply --dry-run` on them under a watchdog).
     ///
     /// ## Example
     /// ```yaml
