@@ -7,10 +7,6 @@
 
 use super::env::Env;
 
-/// How deeply `${VAR:-${OTHER:-…}}` may nest; deeper input is refused with a message rather
-/// than recursing without bound.
-pub const MAX_NESTING: usize = 32;
-
 /// A variable that had no value.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Missing {
@@ -27,7 +23,32 @@ pub struct Interpolated {
     pub references: usize,
 }
 
+/// What a `${NAME<op>operand}` does with its operand.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Op {
+    /// `:-` / `-`: the operand when the variable is unset (or empty, with `:`).
+    Default,
+    /// `:?` / `?`: the operand is the error message when the variable is unset (or empty).
+    Required,
+    /// `:+` / `+`: the operand when the variable is set (and non-empty, with `:`).
+    Alternative,
+}
+
+/// An open `${NAME<op>` whose operand is being expanded into the output, from `text_start`
+/// and `missing_start` on; closing it keeps, replaces or drops that part.
+struct Open {
+    name: String,
+    op: Op,
+    colon: bool,
+    text_start: usize,
+    missing_start: usize,
+}
+
 /// Interpolates `input`. `Err` carries a description of a malformed expression.
+///
+/// Nested operands are expanded in place into one output buffer with an explicit stack of open
+/// expressions, so any depth costs linear time and no recursion (compose accepts defaults nested
+/// a thousand levels deep; dindctl must neither refuse them nor overflow its stack on deeper).
 pub fn interpolate(input: &str, env: &Env) -> Result<Interpolated, String> {
     let mut out = Interpolated {
         text: String::with_capacity(input.len()),
@@ -35,8 +56,61 @@ pub fn interpolate(input: &str, env: &Env) -> Result<Interpolated, String> {
         references: 0,
     };
     let chars: Vec<char> = input.chars().collect();
+    let mut open: Vec<Open> = Vec::new();
     let mut i = 0;
-    expand(&chars, &mut i, env, &mut out, 0)?;
+    while i < chars.len() {
+        let c = chars[i];
+        if c == '}' {
+            if let Some(o) = open.pop() {
+                close(o, env, &mut out);
+                i += 1;
+                continue;
+            }
+        }
+        if c != '$' {
+            out.text.push(c);
+            i += 1;
+            continue;
+        }
+        match chars.get(i + 1) {
+            Some('$') => {
+                out.text.push('$');
+                i += 2;
+            }
+            Some('{') => {
+                i += 2;
+                let (name, op) = braced_head(&chars, &mut i)?;
+                out.references += 1;
+                match op {
+                    None => lookup_into(&name, env, &mut out, None),
+                    Some((op, colon)) => open.push(Open {
+                        name,
+                        op,
+                        colon,
+                        text_start: out.text.len(),
+                        missing_start: out.missing.len(),
+                    }),
+                }
+            }
+            Some(&n) if is_name_start(n) => {
+                i += 1;
+                let start = i;
+                while i < chars.len() && is_name_char(chars[i]) {
+                    i += 1;
+                }
+                let name: String = chars[start..i].iter().collect();
+                out.references += 1;
+                lookup_into(&name, env, &mut out, None);
+            }
+            _ => {
+                out.text.push('$');
+                i += 1;
+            }
+        }
+    }
+    if !open.is_empty() {
+        return Err("missing `}` to close `${`".into());
+    }
     Ok(out)
 }
 
@@ -48,58 +122,7 @@ fn is_name_char(c: char) -> bool {
     c.is_ascii_alphanumeric() || c == '_'
 }
 
-/// Expands from `chars[*i]` until the end, or (when `depth > 0`) until the `}` that closes
-/// the enclosing expression, which is left unconsumed.
-fn expand(
-    chars: &[char],
-    i: &mut usize,
-    env: &Env,
-    out: &mut Interpolated,
-    depth: usize,
-) -> Result<(), String> {
-    let nested = depth > 0;
-    while *i < chars.len() {
-        let c = chars[*i];
-        if nested && c == '}' {
-            return Ok(());
-        }
-        if c != '$' {
-            out.text.push(c);
-            *i += 1;
-            continue;
-        }
-        match chars.get(*i + 1) {
-            Some('$') => {
-                out.text.push('$');
-                *i += 2;
-            }
-            Some('{') => {
-                *i += 2;
-                braced(chars, i, env, out, depth)?;
-            }
-            Some(&n) if is_name_start(n) => {
-                *i += 1;
-                let start = *i;
-                while *i < chars.len() && is_name_char(chars[*i]) {
-                    *i += 1;
-                }
-                let name: String = chars[start..*i].iter().collect();
-                lookup(&name, env, out, None);
-            }
-            _ => {
-                out.text.push('$');
-                *i += 1;
-            }
-        }
-    }
-    if nested {
-        return Err("missing `}` to close `${`".into());
-    }
-    Ok(())
-}
-
-fn lookup(name: &str, env: &Env, out: &mut Interpolated, required: Option<String>) {
-    out.references += 1;
+fn lookup_into(name: &str, env: &Env, out: &mut Interpolated, required: Option<String>) {
     match env.get(name) {
         Some(v) => out.text.push_str(v),
         None => out.missing.push(Missing {
@@ -109,19 +132,9 @@ fn lookup(name: &str, env: &Env, out: &mut Interpolated, required: Option<String
     }
 }
 
-/// Handles `${...}` after the `${`.
-fn braced(
-    chars: &[char],
-    i: &mut usize,
-    env: &Env,
-    out: &mut Interpolated,
-    depth: usize,
-) -> Result<(), String> {
-    if depth >= MAX_NESTING {
-        return Err(format!(
-            "`${{...}}` nested more than {MAX_NESTING} levels deep"
-        ));
-    }
+/// Reads `NAME}` or `NAME<op>` after a `${`: the name, and the operator with whether it had a
+/// colon (`None` for the plain `${NAME}`, whose `}` is consumed).
+fn braced_head(chars: &[char], i: &mut usize) -> Result<(String, Option<(Op, bool)>), String> {
     let start = *i;
     while *i < chars.len() && is_name_char(chars[*i]) {
         *i += 1;
@@ -130,75 +143,55 @@ fn braced(
     if name.is_empty() || !name.starts_with(is_name_start) {
         return Err("invalid variable name in `${...}`".into());
     }
-    let rest: String = chars[*i..chars.len().min(*i + 2)].iter().collect();
-    let (op, len) = if rest.starts_with('}') {
-        ("}", 1)
-    } else if [":-", ":?", ":+"].iter().any(|op| rest.starts_with(op)) {
-        (&rest[..2], 2)
-    } else if let Some(first) = rest.chars().next().filter(|c| matches!(c, '-' | '?' | '+')) {
-        (
-            if first == '-' {
-                "-"
-            } else if first == '?' {
-                "?"
-            } else {
-                "+"
-            },
-            1,
-        )
+    let colon = chars.get(*i) == Some(&':');
+    let at = if colon { *i + 1 } else { *i };
+    let op = match chars.get(at) {
+        Some('}') if !colon => {
+            *i += 1;
+            return Ok((name, None));
+        }
+        Some('-') => Op::Default,
+        Some('?') => Op::Required,
+        Some('+') => Op::Alternative,
+        _ => return Err(format!("invalid interpolation format for `{name}`")),
+    };
+    *i = at + 1;
+    Ok((name, Some((op, colon))))
+}
+
+/// Closes an open expression whose operand was expanded into `out` from its start marks.
+fn close(o: Open, env: &Env, out: &mut Interpolated) {
+    let value = env.get(&o.name);
+    let present = if o.colon {
+        value.is_some_and(|v| !v.is_empty())
     } else {
-        return Err(format!("invalid interpolation format for `{name}`"));
+        value.is_some()
     };
-    *i += len;
-    if op == "}" {
-        lookup(&name, env, out, None);
-        return Ok(());
-    }
-    // The operand is itself interpolated (defaults may hold `${OTHER}`).
-    let mut operand = Interpolated {
-        text: String::new(),
-        missing: Vec::new(),
-        references: 0,
+    let drop_operand = |out: &mut Interpolated| {
+        out.text.truncate(o.text_start);
+        out.missing.truncate(o.missing_start);
     };
-    expand(chars, i, env, &mut operand, depth + 1)?;
-    *i += 1; // the closing `}`
-    out.references += 1 + operand.references;
-    let value = env.get(&name);
-    let set = value.is_some();
-    let non_empty = value.is_some_and(|v| !v.is_empty());
-    let present = if op.starts_with(':') { non_empty } else { set };
-    match op.trim_start_matches(':') {
-        "-" => {
-            if present {
-                out.text.push_str(value.unwrap_or_default());
+    match (o.op, present) {
+        (Op::Default | Op::Required, true) => {
+            drop_operand(out);
+            out.text.push_str(value.unwrap_or_default());
+        }
+        (Op::Default, false) | (Op::Alternative, true) => {}
+        (Op::Required, false) => {
+            let operand = out.text[o.text_start..].to_string();
+            drop_operand(out);
+            let message = if operand.is_empty() {
+                format!("`{}` is required", o.name)
             } else {
-                out.text.push_str(&operand.text);
-                out.missing.extend(operand.missing);
-            }
+                operand
+            };
+            out.missing.push(Missing {
+                name: o.name,
+                required: Some(message),
+            });
         }
-        "?" => {
-            if present {
-                out.text.push_str(value.unwrap_or_default());
-            } else {
-                let message = if operand.text.is_empty() {
-                    format!("`{name}` is required")
-                } else {
-                    operand.text
-                };
-                out.missing.push(Missing {
-                    name,
-                    required: Some(message),
-                });
-            }
-        }
-        _ => {
-            if present {
-                out.text.push_str(&operand.text);
-                out.missing.extend(operand.missing);
-            }
-        }
+        (Op::Alternative, false) => drop_operand(out),
     }
-    Ok(())
 }
 
 #[cfg(test)]
@@ -245,18 +238,37 @@ mod tests {
     }
 
     #[test]
-    fn deep_nesting_is_refused_not_recursed() {
+    fn any_depth_of_nesting_without_recursion() {
+        // Compose loads a default nested 1,000 levels deep; 30,000 must not overflow the stack.
         let deep = format!("{}x{}", "${A:-".repeat(30_000), "}".repeat(30_000));
-        let err = interpolate(&deep, &env()).err().unwrap_or_default();
-        assert!(err.contains("nested more than"), "{err}");
+        assert_eq!(interpolate(&deep, &env()).map(|r| r.text), Ok("x".into()));
+        let set = format!("{}x{}", "${PORT:-".repeat(1_000), "}".repeat(1_000));
+        assert_eq!(interpolate(&set, &env()).map(|r| r.text), Ok("8080".into()));
+        let alt = format!("{}x{}", "${PORT:+".repeat(1_000), "}".repeat(1_000));
+        assert_eq!(interpolate(&alt, &env()).map(|r| r.text), Ok("x".into()));
         let unclosed = "${A:-".repeat(30_000);
         assert!(interpolate(&unclosed, &env()).is_err());
-        let alt = "${A:+".repeat(30_000);
-        assert!(interpolate(&alt, &env()).is_err());
-        let ok = format!("{}x{}", "${NOPE:-".repeat(10), "}".repeat(10));
-        assert_eq!(
-            interpolate(&ok, &env()).map(|r| r.text),
-            Ok("x".to_string())
-        );
+        let alt_unclosed = "${A:+".repeat(30_000);
+        assert!(interpolate(&alt_unclosed, &env()).is_err());
+    }
+
+    #[test]
+    fn operands_kept_or_dropped_with_their_missing_variables() {
+        let r = interpolate(
+            "${PORT:-${X}}|${NOPE:+${Y}}|${EMPTY-${Z}}|${NOPE?${W}}",
+            &env(),
+        )
+        .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(r.text, "8080|||");
+        let names: Vec<(&str, Option<&str>)> = r
+            .missing
+            .iter()
+            .map(|m| (m.name.as_str(), m.required.as_deref()))
+            .collect();
+        assert_eq!(names, [("NOPE", Some("`NOPE` is required"))]);
+        assert_eq!(r.references, 8);
+        assert!(text("${PORT:x}").starts_with("ERR"));
+        assert!(text("${PORT:}").starts_with("ERR"));
+        assert_eq!(text("${NOPE:-a}}"), "a}");
     }
 }

@@ -1079,10 +1079,19 @@ fn variant(base: &Base, class: &str, rng: &mut Rng) -> Option<(String, Vec<(Stri
                 _ => ("image", &["img:1", ""]),
             };
             let value = rng.pick(values);
-            let form = match rng.below(4) {
+            let form = match rng.below(5) {
                 0 => format!("\"${{PARITY_UNSET_X:-{value}}}\""),
                 1 => format!("\"${{PARITY_WORD:+{value}}}\""),
                 2 => "${PARITY_WORD}".to_string(),
+                3 => {
+                    // Defaults nested deeper than any fixed bound (compose takes 1,000 levels).
+                    let depth = 1 + rng.below(120);
+                    format!(
+                        "\"{}{value}{}\"",
+                        "${PARITY_UNSET_X:-".repeat(depth),
+                        "}".repeat(depth)
+                    )
+                }
                 _ => format!("\"${{PARITY_EMPTY-{value}}}\""),
             };
             set(field, &form)
