@@ -670,6 +670,23 @@ pub fn identity(service: &Service) -> Identity {
 }
 
 /// How a client uses a Docker socket: the mount that brings it in, if any.
+/// The mounts of `service` that bring a DinD daemon's socket in: the named volumes a DinD
+/// service mounts where its daemon creates the socket. A bind of the host's own socket
+/// (`/var/run/docker.sock`) is not one: that socket belongs to the host's daemon, whose group
+/// differs from host to host, so nothing about its GID can be known from the files.
+pub fn dind_socket_mounts<'a>(service: &'a Service, socket_volumes: &[String]) -> Vec<&'a Mount> {
+    service
+        .mounts
+        .iter()
+        .filter(|m| {
+            m.kind == MountKind::Volume
+                && m.source
+                    .as_ref()
+                    .is_some_and(|s| socket_volumes.contains(s))
+        })
+        .collect()
+}
+
 pub fn socket_mounts<'a>(service: &'a Service, socket_volumes: &[String]) -> Vec<&'a Mount> {
     service
         .mounts

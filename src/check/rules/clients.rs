@@ -3,7 +3,7 @@
 use crate::check::{Context, Findings, Rule, declare_rule};
 use crate::model::compose::MountKind;
 use crate::model::dind::{
-    Daemon, DockerHost, Resolution, daemons, docker_host, identity, resolve, socket_mounts,
+    Daemon, DockerHost, Resolution, daemons, dind_socket_mounts, docker_host, identity, resolve,
 };
 use crate::model::roles::{self, Roles};
 
@@ -61,14 +61,19 @@ declare_rule! {
 
 declare_rule! {
     /// ## What it does
-    /// Reports a non-root client that uses a Docker socket while none of its groups is the
-    /// socket's GID (2375 in docker:dind images; `socket-gid` in `dindctl.toml`). Groups come
+    /// Reports a non-root client that mounts a DinD service's socket volume while none of its
+    /// groups is the socket's GID (2375 in docker:dind images; `socket-gid` in `dindctl.toml`).
+    /// The host's own socket (`/var/run/docker.sock` bound from the host) is not judged: its
+    /// group is the host's `docker` group, whose GID varies between hosts. Groups come
     /// from `user: uid:gid`, `group_add`, and — for a `build:` context with a Dockerfile — its
     /// `addgroup -g`/`groupadd -g`, `adduser USER GROUP`/`usermod -aG`, and final `USER`.
     ///
     /// ## Why is this bad?
-    /// The socket is `srw-rw---- root:2375`: any other user gets "permission denied while
-    /// trying to connect to the Docker daemon socket".
+    /// The docker:dind image creates its `docker` group with GID 2375 (docker-library/docker's
+    /// Dockerfile: `addgroup -g 2375 -S docker`, inherited by the dind image from the cli image) and dockerd makes its socket `srw-rw----`
+    /// owned by root and that group (`--group docker`, dockerd's default). Any other user gets
+    /// "permission denied while trying to connect to the Docker daemon socket" — verified by
+    /// `tests/premises.rs`: a user without the socket's group is refused, with it connects.
     ///
     /// ## Example
     /// ```yaml
@@ -88,8 +93,8 @@ declare_rule! {
 
 declare_rule! {
     /// ## What it does
-    /// Reports a client that uses a Docker socket as root (or without a `user`, which means
-    /// the image's default, root for most images) instead of joining the socket's group.
+    /// Reports a client that uses a DinD service's socket as root (or without a `user`, which
+    /// means the image's default, root for most images) instead of joining the socket's group.
     ///
     /// ## Why is this bad?
     /// Root is more than the socket needs; a non-root user in group 2375 can do the same
@@ -214,9 +219,11 @@ impl Rule for SocketGroupMismatch {
         let roles = Roles::of(project);
         let gid = cx.config.socket_gid;
         for service in project.services.iter().filter(|s| !roles::is_dind(s)) {
-            let mounts = socket_mounts(service, roles.socket_volumes());
-            let unix = matches!(docker_host(service), Some((DockerHost::Unix { .. }, _)));
-            if mounts.is_empty() && !unix {
+            // Only the DinD daemon's socket has a known group (2375); the host's socket, bound
+            // from `/var/run/docker.sock`, has the host's docker group, which the files do not
+            // tell (`host-docker-socket` reports that mount).
+            let mounts = dind_socket_mounts(service, roles.socket_volumes());
+            if mounts.is_empty() {
                 continue;
             }
             let id = identity(service);
@@ -254,7 +261,7 @@ impl Rule for RootSocketClient {
         };
         let roles = Roles::of(project);
         for service in project.services.iter().filter(|s| !roles::is_dind(s)) {
-            let mounts = socket_mounts(service, roles.socket_volumes());
+            let mounts = dind_socket_mounts(service, roles.socket_volumes());
             let Some(mount) = mounts.first() else {
                 continue;
             };

@@ -149,7 +149,7 @@ impl Rule for HostDockerSocket {
                     "/var/run/docker.sock" | "/run/docker.sock" | "/var/run" | "/run"
                 ) {
                     out.add(&Self::META, mount.span, format!("`{}` mounts the host's `{source}`", service.name))
-                        .help("that is root on the host; share the DinD service's socket volume instead (`dind-socket:/var/run/dind`)");
+                        .help("that is root on the host; share the DinD service's socket volume instead (`dind-socket:/var/run/dind`). The host's socket belongs to the host's `docker` group, whose GID differs between hosts (`stat -c %g /var/run/docker.sock`), not to 2375");
                 }
             }
         }
