@@ -147,3 +147,95 @@ fn is_root() -> bool {
         })
         .unwrap_or(false)
 }
+
+/// `socket-group-mismatch` reads a client's groups as the Engine computes them: `user: NAME`
+/// or `user: UID` keeps the user's memberships from the image's `/etc/group`, `user: UID:GID`
+/// drops them, and `group_add` adds to either. Run on the machine's Docker daemon with a
+/// throw-away image (FROM scratch + the static busybox the engine tests use).
+#[test]
+fn supplementary_groups_as_the_engine_computes_them() {
+    let busybox = std::path::Path::new("/bin/busybox");
+    let docker_ok = Command::new("docker")
+        .arg("info")
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !docker_ok || !busybox.exists() {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "CI has a Docker daemon and busybox-static: this premise must be tested there"
+        );
+        eprintln!("skipped: needs a Docker daemon and /bin/busybox");
+        return;
+    }
+    let dir = tempfile::Builder::new()
+        .prefix("dindctl-premise-groups")
+        .tempdir()
+        .unwrap_or_else(|e| panic!("{e}"));
+    let put = |name: &str, text: &[u8]| {
+        std::fs::write(dir.path().join(name), text).unwrap_or_else(|e| panic!("{name}: {e}"))
+    };
+    put(
+        "busybox",
+        &std::fs::read(busybox).unwrap_or_else(|e| panic!("busybox: {e}")),
+    );
+    {
+        use std::os::unix::fs::PermissionsExt as _;
+        let _ = std::fs::set_permissions(
+            dir.path().join("busybox"),
+            std::fs::Permissions::from_mode(0o755),
+        );
+    }
+    put(
+        "passwd",
+        b"root:x:0:0::/:/bin/sh\nu:x:1000:1000::/:/bin/sh\n",
+    );
+    put("group", b"root:x:0:\nu:x:1000:\ndocker:x:2375:u\n");
+    put(
+        "Dockerfile",
+        b"FROM scratch\nCOPY busybox /bin/busybox\nCOPY passwd /etc/passwd\nCOPY group /etc/group\n",
+    );
+    let tag = format!("dindctl-premise-groups:{}", std::process::id());
+    struct Image(String);
+    impl Drop for Image {
+        fn drop(&mut self) {
+            let _ = Command::new("docker").args(["rmi", "-f", &self.0]).output();
+        }
+    }
+    let build = Command::new("docker")
+        .env("DOCKER_BUILDKIT", "0")
+        .args([
+            "build",
+            "-q",
+            "--label",
+            "io.dindctl.test=premise",
+            "-t",
+            &tag,
+        ])
+        .arg(dir.path())
+        .output()
+        .unwrap_or_else(|e| panic!("docker build: {e}"));
+    let _image = Image(tag.clone());
+    assert!(
+        build.status.success(),
+        "{}",
+        String::from_utf8_lossy(&build.stderr)
+    );
+    let groups = |args: &[&str]| -> String {
+        let o = Command::new("docker")
+            .args(["run", "--rm", "--label", "io.dindctl.test=premise"])
+            .args(args)
+            .args([tag.as_str(), "/bin/busybox", "id", "-G"])
+            .output()
+            .unwrap_or_else(|e| panic!("docker run: {e}"));
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        String::from_utf8_lossy(&o.stdout).trim().to_string()
+    };
+    assert_eq!(groups(&["--user", "u"]), "1000 2375");
+    assert_eq!(groups(&["--user", "1000"]), "1000 2375");
+    assert_eq!(groups(&["--user", "1000:1000"]), "1000");
+    assert_eq!(groups(&["--user", "u:u"]), "1000");
+    assert_eq!(
+        groups(&["--user", "1000:1000", "--group-add", "2375"]),
+        "1000 2375"
+    );
+}

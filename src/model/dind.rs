@@ -645,18 +645,31 @@ pub fn identity(service: &Service) -> Identity {
         _ => {}
     }
     if let Some(user) = &id.user {
-        let (name, group) = match user.split_once(':') {
-            Some((n, g)) => (n.to_string(), Some(g.to_string())),
-            None => (user.clone(), users.primary.get(user).cloned()),
-        };
-        if let Some(g) = group {
-            id.groups
-                .push(group_of(&g, &id.user_source, &users.group_gids));
-        }
-        for (member, group) in &users.memberships {
-            if *member == name {
-                id.groups
-                    .push(group_of(group, "the Dockerfile", &users.group_gids));
+        // The Engine keeps the user's memberships from the image's `/etc/group` for `NAME`
+        // or `UID`, and drops them for `NAME:GROUP` / `UID:GID` (tests/premises.rs).
+        match user.split_once(':') {
+            Some((_, g)) => id
+                .groups
+                .push(group_of(g, &id.user_source, &users.group_gids)),
+            None => {
+                let name = match user.parse::<u32>() {
+                    Ok(uid) => users
+                        .uids
+                        .iter()
+                        .find(|(_, u)| **u == uid)
+                        .map_or(user.clone(), |(n, _)| n.clone()),
+                    Err(_) => user.clone(),
+                };
+                if let Some(g) = users.primary.get(&name) {
+                    id.groups
+                        .push(group_of(g, &id.user_source, &users.group_gids));
+                }
+                for (member, group) in &users.memberships {
+                    if *member == name {
+                        id.groups
+                            .push(group_of(group, "the Dockerfile", &users.group_gids));
+                    }
+                }
             }
         }
     }
@@ -669,7 +682,6 @@ pub fn identity(service: &Service) -> Identity {
     id
 }
 
-/// How a client uses a Docker socket: the mount that brings it in, if any.
 /// The mounts of `service` that bring a DinD daemon's socket in: the named volumes a DinD
 /// service mounts where its daemon creates the socket. A bind of the host's own socket
 /// (`/var/run/docker.sock`) is not one: that socket belongs to the host's daemon, whose group
@@ -687,6 +699,8 @@ pub fn dind_socket_mounts<'a>(service: &'a Service, socket_volumes: &[String]) -
         .collect()
 }
 
+/// How a client uses a Docker socket: the mounts that bring one in, the DinD socket volume or
+/// a bind of the host's socket or its directory.
 pub fn socket_mounts<'a>(service: &'a Service, socket_volumes: &[String]) -> Vec<&'a Mount> {
     service
         .mounts

@@ -84,6 +84,8 @@ pub struct DockerfileUsers {
     pub group_gids: HashMap<String, u32>,
     pub memberships: Vec<(String, String)>,
     pub primary: HashMap<String, String>,
+    /// User name to the UID `adduser -u`/`useradd -u` gave it.
+    pub uids: HashMap<String, u32>,
     pub last_user: Option<String>,
 }
 
@@ -158,6 +160,12 @@ fn parse_users(text: &str) -> DockerfileUsers {
                     }
                 }
                 "adduser" | "useradd" => {
+                    if let (Some(uid), Some(user)) = (
+                        opt(&["-u", "--uid"]).and_then(|u| u.parse().ok()),
+                        positional.first(),
+                    ) {
+                        out.uids.insert((*user).to_string(), uid);
+                    }
                     let group = opt(&["-G", "--ingroup", "-g"]);
                     if program == "adduser" && positional.len() == 2 && group.is_none() {
                         out.memberships
