@@ -77,6 +77,32 @@ fn tar_context(run: &str) -> Vec<u8> {
     b.into_inner().expect("tar")
 }
 
+/// The build context of a stand-in for the example stacks' images: a static busybox that
+/// serves `/health` over HTTP on 3000 and 8080 whatever command it is given (the extra words
+/// become the shell's positional parameters), with `wget` and `sh` where the examples' health
+/// checks look for them.
+fn standin_context(run: &str) -> Vec<u8> {
+    let dockerfile = format!(
+        "FROM scratch\nCOPY busybox /bin/busybox\nCOPY busybox /bin/wget\nCOPY busybox /bin/sh\n\
+         COPY www /www\n\
+         ENTRYPOINT [\"/bin/busybox\", \"sh\", \"-c\", \"busybox httpd -p 3000 -h /www && busybox httpd -p 8080 -h /www && exec busybox sleep 2147483647\", \"stand-in\"]\n\
+         LABEL {TEST_LABEL}=\"{run}\"\n"
+    );
+    let mut b = tar::Builder::new(Vec::new());
+    let mut add = |path: &str, data: &[u8], mode: u32| {
+        let mut h = tar::Header::new_gnu();
+        h.set_size(data.len() as u64);
+        h.set_mode(mode);
+        h.set_mtime(0);
+        b.append_data(&mut h, path, data).expect("tar entry");
+    };
+    add("Dockerfile", dockerfile.as_bytes(), 0o644);
+    let bb = std::fs::read(busybox()).expect("read busybox");
+    add("busybox", &bb, 0o755);
+    add("www/health", b"ok\n", 0o644);
+    b.into_inner().expect("tar")
+}
+
 impl Harness {
     /// Connects and builds the test image. Without a daemon: in CI (`CI` set) the run fails
     /// loudly; elsewhere the engine tests are skipped with a message.
@@ -117,9 +143,37 @@ impl Harness {
     }
 
     fn build_image(&self) {
-        let context = tar_context(&self.run);
+        self.build(tar_context(&self.run), &self.image);
+    }
+
+    /// Builds the example stand-in (see [`standin_context`]) and tags it with each of `names`
+    /// (the example stacks' image references), so their manifests apply unchanged without a
+    /// registry. [`Harness::cleanup`] removes it by its label, with every tag.
+    pub fn build_standin(&self, names: &[&str]) {
+        let tag = format!("dindctl-test/standin:{}", self.run);
+        self.build(standin_context(&self.run), &tag);
+        self.rt.block_on(async {
+            for name in names {
+                let (repo, version) = name.rsplit_once(':').unwrap_or((name, "latest"));
+                self.docker
+                    .tag_image(
+                        &tag,
+                        Some(
+                            bollard::query_parameters::TagImageOptionsBuilder::new()
+                                .repo(repo)
+                                .tag(version)
+                                .build(),
+                        ),
+                    )
+                    .await
+                    .unwrap_or_else(|e| panic!("tag {name}: {e}"));
+            }
+        });
+    }
+
+    fn build(&self, context: Vec<u8>, tag: &str) {
         let opts = BuildImageOptionsBuilder::new()
-            .t(&self.image)
+            .t(tag)
             .rm(true)
             .forcerm(true)
             .build();
@@ -206,6 +260,28 @@ impl Harness {
                     None,
                 )
                 .await;
+            // The stand-in, with every tag it was given.
+            let labelled = HashMap::from([("label", vec![format!("{TEST_LABEL}={run}")])]);
+            if let Ok(list) = d
+                .list_images(Some(
+                    bollard::query_parameters::ListImagesOptionsBuilder::new()
+                        .filters(&labelled)
+                        .build(),
+                ))
+                .await
+            {
+                for image in list {
+                    for tag in image.repo_tags.iter().chain(std::iter::once(&image.id)) {
+                        let _ = d
+                            .remove_image(
+                                tag,
+                                Some(RemoveImageOptionsBuilder::new().force(true).build()),
+                                None,
+                            )
+                            .await;
+                    }
+                }
+            }
         });
     }
 

@@ -58,6 +58,7 @@ fn engine_scenarios() {
         ("notready", not_ready_containers_are_not_converged),
         ("lock", concurrent_applies_take_turns),
         ("context", docker_contexts_pick_the_daemon),
+        ("examples", example_stacks_apply_twice_to_no_changes),
         (
             "netchange",
             network_change_recreates_network_and_its_containers,
@@ -1689,4 +1690,119 @@ fn outer_diff_against_a_compose_project(s: &Scenario) {
         std::panic::resume_unwind(panic);
     }
     assert!(down.status.success(), "{}", text(&down));
+}
+
+/// Every example stack — `examples/fixed-stack` and the stacks rendered from the built-in
+/// profiles — applied twice in a row: the first converges (healthy), the second prints
+/// `No changes.` and exits 0, and `down --volumes` leaves nothing. The examples' images are
+/// stood in for by a local busybox tagged with their names, so the manifests apply as
+/// written. They publish the same host ports (13001…), so they run one after another.
+fn example_stacks_apply_twice_to_no_changes(s: &Scenario) {
+    let repo = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    s.h.build_standin(&[
+        "ghcr.io/example/files-mcp:0.9.1",
+        "ghcr.io/example/http-mcp:2.0.3",
+        "ghcr.io/example/postgres-mcp:1.2.0",
+        "ghcr.io/example/scratch-mcp:0.3.0",
+    ]);
+    // The dev profile binds `/workspace` (a path inside DinD); on this test daemon it is a
+    // host path, made for the test and removed afterwards when the test made it.
+    let workspace = std::path::Path::new("/workspace");
+    let made_workspace = !workspace.exists() && std::fs::create_dir(workspace).is_ok();
+    let run = |args: &[&str], dir: &std::path::Path| {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_dindctl"))
+            .args(args)
+            .current_dir(dir)
+            .env("NO_COLOR", "1")
+            .output()
+            .expect("run dindctl");
+        assert_no_secrets(&out);
+        out
+    };
+    let mut stacks: Vec<(String, std::path::PathBuf)> = Vec::new();
+    let fixed = s.dir.path().join("fixed-stack");
+    copy_tree(&repo.join("examples/fixed-stack"), &fixed);
+    stacks.push(("fixed".into(), fixed));
+    for profile in ["default", "dev", "ci", "prod"] {
+        let out_dir = s.dir.path().join(format!("profile-{profile}"));
+        let r = run(
+            &[
+                "render",
+                "--profile",
+                profile,
+                "--out",
+                &out_dir.display().to_string(),
+            ],
+            s.dir.path(),
+        );
+        assert_eq!(code(&r), 0, "render {profile}: {}", text(&r));
+        s.write(
+            &format!("profile-{profile}/secrets/postgres_password"),
+            "example-only\n",
+        );
+        stacks.push((profile.into(), out_dir));
+    }
+    let mut failures = Vec::new();
+    for (name, dir) in &stacks {
+        let project = format!("{}-ex-{name}", s.project);
+        let path = dir.display().to_string();
+        let common = ["--project-name", project.as_str()];
+        let first = run(
+            &[
+                &[
+                    "apply",
+                    &path,
+                    "--wait-timeout",
+                    "2m",
+                    "--stop-timeout",
+                    "1s",
+                ][..],
+                &common[..],
+            ]
+            .concat(),
+            dir,
+        );
+        if code(&first) != 0 || !text(&first).contains("healthy") {
+            failures.push(format!("{name}: first apply: {}", text(&first)));
+        } else {
+            let second = run(&[&["apply", &path][..], &common[..]].concat(), dir);
+            let t = text(&second);
+            if code(&second) != 0 || !t.contains("No changes.") {
+                failures.push(format!(
+                    "{name}: second apply did not find No changes:\n{t}"
+                ));
+            }
+        }
+        let down = run(
+            &[
+                &["down", &path, "--volumes", "--stop-timeout", "1s"][..],
+                &common[..],
+            ]
+            .concat(),
+            dir,
+        );
+        if code(&down) != 0 {
+            failures.push(format!("{name}: down: {}", text(&down)));
+        }
+        if s.h.objects_of(&project) != 0 {
+            failures.push(format!("{name}: objects left after down"));
+        }
+    }
+    if made_workspace {
+        let _ = std::fs::remove_dir(workspace);
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n\n"));
+}
+
+fn copy_tree(from: &std::path::Path, to: &std::path::Path) {
+    std::fs::create_dir_all(to).expect("mkdir");
+    for entry in std::fs::read_dir(from).expect("read_dir").flatten() {
+        let path = entry.path();
+        let target = to.join(entry.file_name());
+        if path.is_dir() {
+            copy_tree(&path, &target);
+        } else {
+            std::fs::copy(&path, &target).expect("copy");
+        }
+    }
 }
