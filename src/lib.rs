@@ -7,6 +7,7 @@ pub mod cli;
 pub mod diag;
 pub mod engine;
 pub mod load;
+pub mod mcp;
 pub mod model;
 pub mod net;
 pub mod plan;

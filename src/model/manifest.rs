@@ -68,6 +68,67 @@ pub struct Container {
     pub stop_grace_period_ns: Option<Spanned<i64>>,
     pub logging: Option<Logging>,
     pub devices: Vec<Spanned<Device>>,
+    /// `spec.mcp`: how to speak MCP to the server; `None` when absent or unreadable.
+    pub mcp: Option<McpSpec>,
+}
+
+/// The MCP transport a server speaks.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Transport {
+    /// One endpoint answering POST (2025-03-26 and later revisions).
+    StreamableHttp,
+    /// The 2024-11-05 HTTP+SSE transport: a GET event stream, then POSTs to its `endpoint`.
+    Sse,
+    /// Newline-delimited JSON-RPC on the container's stdin and stdout.
+    Stdio,
+}
+
+impl Transport {
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "streamable-http" => Some(Self::StreamableHttp),
+            "sse" => Some(Self::Sse),
+            "stdio" => Some(Self::Stdio),
+            _ => None,
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::StreamableHttp => "streamable-http",
+            Self::Sse => "sse",
+            Self::Stdio => "stdio",
+        }
+    }
+
+    /// The endpoint path when the manifest names none.
+    pub fn default_path(self) -> &'static str {
+        match self {
+            Self::Sse => "/sse",
+            _ => "/mcp",
+        }
+    }
+
+    pub fn is_http(self) -> bool {
+        self != Self::Stdio
+    }
+}
+
+/// `spec.mcp` of a container, typed.
+#[derive(Clone, Debug)]
+pub struct McpSpec {
+    /// The `mcp` key's value.
+    pub span: Span,
+    pub transport: Spanned<Transport>,
+    /// The container port of an HTTP transport.
+    pub port: Option<Spanned<u16>>,
+    /// The endpoint path (the transport's default when not written).
+    pub path: String,
+    pub path_span: Option<Span>,
+    /// How long one step of the handshake may take.
+    pub timeout_ns: Option<i64>,
+    pub expect_tools: Vec<Spanned<String>>,
+    pub min_tools: Option<u64>,
 }
 
 /// Typed health-check timings of an inner container.
@@ -543,5 +604,55 @@ fn container(
             .iter()
             .filter_map(|d| device(d, out))
             .collect(),
+        mcp: spec.get("mcp").and_then(|n| mcp_spec(n, out)),
     }
+}
+
+/// `spec.mcp`; the schema reports its shape, so a missing or unknown transport leaves it out.
+fn mcp_spec(node: &Node, out: &mut Vec<Diagnostic>) -> Option<McpSpec> {
+    let t = node.get("transport").and_then(text)?;
+    let transport = Spanned {
+        value: Transport::parse(&t.value.text)?,
+        span: t.span,
+    };
+    let port = node
+        .get("port")
+        .and_then(text)
+        .filter(|p| !p.value.unresolved)
+        .and_then(|p| match p.value.text.parse::<u16>() {
+            Ok(n) if n > 0 => Some(Spanned {
+                value: n,
+                span: p.span,
+            }),
+            _ => {
+                out.push(Diagnostic::error(
+                    "invalid-port",
+                    format!(
+                        "`mcp.port` `{}` is not a port number (1-65535)",
+                        p.value.text
+                    ),
+                    Some(p.span),
+                ));
+                None
+            }
+        });
+    let path = node.get("path").and_then(text);
+    let expect = node.get("expect");
+    let kind = transport.value;
+    Some(McpSpec {
+        span: node.span,
+        transport,
+        port,
+        path: path
+            .as_ref()
+            .map(|p| p.value.text.clone())
+            .unwrap_or_else(|| kind.default_path().to_string()),
+        path_span: path.map(|p| p.span),
+        timeout_ns: duration(node.get("timeout"), "mcp.timeout", out).map(|d| d.value),
+        expect_tools: strings(expect.and_then(|e| e.get("tools"))),
+        min_tools: expect
+            .and_then(|e| e.get("min_tools"))
+            .and_then(text)
+            .and_then(|t| t.value.text.parse().ok()),
+    })
 }

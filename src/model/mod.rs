@@ -15,7 +15,7 @@ use crate::source::{SourceId, Span};
 use crate::yaml::{Node, Value};
 
 pub use compose::{Project, Service};
-pub use manifest::{Container, Manifest, ManifestKind};
+pub use manifest::{Container, Manifest, ManifestKind, McpSpec, Transport};
 
 /// A value with the span of the node it came from.
 #[derive(Clone, Debug, PartialEq, Eq)]

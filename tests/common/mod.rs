@@ -179,3 +179,23 @@ pub fn findings_above_info(report: &Json) -> Vec<String> {
         .map(|f| format!("{} {}", f["rule"], f["message"]))
         .collect()
 }
+
+/// The test MCP server (`tests/servers/mcp_test_server.rs`), built by `cargo test` as the
+/// example `mcp-test-server` into `target/<profile>/examples/`.
+#[allow(dead_code)]
+pub fn mcp_test_server() -> PathBuf {
+    let exe = std::env::current_exe().unwrap_or_default();
+    // target/<profile>/deps/<test> → target/<profile>/examples/mcp-test-server
+    let profile_dir = exe
+        .parent()
+        .and_then(Path::parent)
+        .map(Path::to_path_buf)
+        .unwrap_or_default();
+    let path = profile_dir.join("examples").join("mcp-test-server");
+    assert!(
+        path.exists(),
+        "{} is missing: `cargo test` builds it (or `cargo build --example mcp-test-server`)",
+        path.display()
+    );
+    path
+}
