@@ -18,4 +18,5 @@ pub mod report;
 pub mod schema;
 pub mod source;
 pub mod suggest;
+pub mod verify;
 pub mod yaml;

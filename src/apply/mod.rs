@@ -32,6 +32,37 @@ pub struct Options {
     pub stable_for: Duration,
     /// Grace period when stopping a container that is replaced or removed.
     pub stop_timeout: Duration,
+    /// Where and how to verify MCP servers once they are ready (`spec.mcp`).
+    pub verify: Option<VerifyContext>,
+}
+
+/// What the MCP handshake of a converged container needs to know about the stack.
+#[derive(Clone, Debug)]
+pub struct VerifyContext {
+    pub project: String,
+    /// The daemon's address (`unix://…`, `tcp://host:port`).
+    pub endpoint: String,
+    /// The outer compose project, for the ports the DinD service forwards.
+    pub outer: Option<crate::model::Project>,
+    pub via: crate::verify::Via,
+}
+
+impl VerifyContext {
+    /// The server to verify for a desired container, and where to reach it.
+    pub fn server(
+        &self,
+        d: &DesiredContainer,
+    ) -> Option<(crate::verify::Server, Result<crate::verify::Route, String>)> {
+        let spec = d.mcp.clone()?;
+        let server = crate::verify::Server {
+            name: d.name.clone(),
+            container: d.container_name.clone(),
+            spec,
+            ports: d.spec.ports.clone(),
+        };
+        let route = crate::verify::route(&server, &self.endpoint, self.outer.as_ref(), self.via);
+        Some((server, route))
+    }
 }
 
 impl Default for Options {
@@ -41,6 +72,7 @@ impl Default for Options {
             wait_timeout: Duration::from_secs(120),
             stable_for: Duration::from_millis(1500),
             stop_timeout: Duration::from_secs(10),
+            verify: None,
         }
     }
 }
@@ -55,6 +87,8 @@ pub struct Ready {
     /// From the start request to ready (None when it failed).
     pub ready_in: Option<Duration>,
     pub error: Option<String>,
+    /// The MCP handshake, for a container with `spec.mcp` that became ready.
+    pub mcp: Option<crate::mcp::Verdict>,
 }
 
 /// A failure of one step, with what the user needs to fix it.
@@ -286,7 +320,9 @@ async fn converge_container(
         health: "-".into(),
         ready_in: None,
         error: None,
+        mcp: None,
     };
+    let mut verdict = None;
     let result: Result<Option<(String, String, Duration)>, String> = async {
         let d = d.ok_or_else(|| "no manifest for this container".to_string())?;
         // Held for the daemon calls only, released before waiting for readiness.
@@ -330,9 +366,22 @@ async fn converge_container(
         progress.update(&a.name, "waiting for ready");
         let (state, health) =
             wait_ready(engine, &d.container_name, opts, progress, &a.name).await?;
+        if let Some((server, route)) = opts.verify.as_ref().and_then(|v| v.server(d)) {
+            progress.update(&a.name, "MCP handshake");
+            let route = route.map_err(|e| format!("MCP handshake: {e}"))?;
+            let project = opts.verify.as_ref().map(|v| v.project.as_str()).unwrap_or("");
+            // A server that is ready but not yet listening gets what is left of the wait.
+            let patience = opts.wait_timeout.saturating_sub(started.elapsed());
+            let checked = crate::verify::check(engine, project, &server, &route, patience).await;
+            verdict = checked.result.clone().ok();
+            if let Some(f) = checked.failure(&server.spec.expect) {
+                return Err(format!("MCP handshake at {} failed: {f}", checked.address));
+            }
+        }
         Ok(Some((state, health, started.elapsed())))
     }
     .await;
+    ready.mcp = verdict;
     match result {
         Ok(Some((state, health, took))) => {
             progress.update(
@@ -613,15 +662,22 @@ pub async fn failure_details(engine: &Engine, name: &str, known: &[String]) -> S
     out
 }
 
-/// `name  state  health  ready in` rows.
+/// `name  state  health  ready in  protocol  server  tools` rows.
 pub fn table(rows: &[Ready]) -> String {
-    let mut data: Vec<[String; 4]> = vec![[
+    let mut data: Vec<[String; 7]> = vec![[
         "NAME".into(),
         "STATE".into(),
         "HEALTH".into(),
         "READY IN".into(),
+        "PROTOCOL".into(),
+        "SERVER".into(),
+        "TOOLS".into(),
     ]];
     for r in rows {
+        let (protocol, server, tools) = match &r.mcp {
+            Some(v) => (v.protocol.clone(), v.server(), v.tools.len().to_string()),
+            None => ("-".into(), "-".into(), "-".into()),
+        };
         data.push([
             r.name.clone(),
             r.state.clone(),
@@ -635,6 +691,9 @@ pub fn table(rows: &[Ready]) -> String {
                         "-".into()
                     }
                 }),
+            protocol,
+            server,
+            tools,
         ]);
     }
     format_table(&data)

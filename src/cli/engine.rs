@@ -88,6 +88,10 @@ pub struct ApplyArgs {
     /// How long to wait for another apply or down of this project to finish.
     #[arg(long, default_value = "60s", value_name = "DURATION", value_parser = parse_duration)]
     pub lock_timeout: Duration,
+    /// Where to run the MCP handshake of servers with `spec.mcp`: `auto` (published ports
+    /// from this machine, the others from inside the daemon), `host`, or `inside`.
+    #[arg(long, value_enum, default_value = "auto")]
+    pub probe_from: crate::verify::Via,
 }
 
 #[derive(Debug, clap::Args)]
@@ -151,16 +155,16 @@ fn parse_duration(s: &str) -> Result<Duration, String> {
 }
 
 /// A loaded stack and what the profile said about the endpoint.
-struct Loaded {
-    db: SourceDb,
-    stack: Stack,
-    findings: Vec<Diagnostic>,
-    project: String,
-    endpoint_host: Option<String>,
-    endpoint_certs: Option<PathBuf>,
+pub(super) struct Loaded {
+    pub db: SourceDb,
+    pub stack: Stack,
+    pub findings: Vec<Diagnostic>,
+    pub project: String,
+    pub endpoint_host: Option<String>,
+    pub endpoint_certs: Option<PathBuf>,
 }
 
-fn load_stack(args: &StackArgs) -> Result<Loaded, Outcome> {
+pub(super) fn load_stack(args: &StackArgs) -> Result<Loaded, Outcome> {
     let mut db = SourceDb::new();
     let inputs = args.source.inputs();
     let mut memory: Vec<MemoryFile> = Vec::new();
@@ -247,7 +251,7 @@ pub(super) fn normalize_project(s: &str) -> String {
     if n.is_empty() { "dindctl".into() } else { n }
 }
 
-fn connect(conn: &ConnArgs, loaded: Option<&Loaded>) -> Result<Engine, Outcome> {
+pub(super) fn connect(conn: &ConnArgs, loaded: Option<&Loaded>) -> Result<Engine, Outcome> {
     let req = EndpointRequest {
         host: conn.host.clone(),
         tlscacert: conn.tlscacert.clone(),
@@ -390,7 +394,7 @@ fn note_missing_images(planned: &Planned) {
     }
 }
 
-fn desired_state(loaded: &Loaded) -> Result<Desired, Outcome> {
+pub(super) fn desired_state(loaded: &Loaded) -> Result<Desired, Outcome> {
     plan::desired::build(&loaded.stack, &loaded.db, &loaded.project).map_err(|diags| {
         print_diagnostics(&loaded.db, &diags);
         Outcome::Failed
@@ -495,7 +499,19 @@ async fn apply_planned(
             note_missing_images(&planned);
             return Ok(Outcome::Clean);
         }
+        let cx = super::verify::context(loaded, engine, args.probe_from);
         if !planned.plan.has_changes() {
+            // Unchanged is not the same as working: every MCP server is spoken to again, so a
+            // retry after a failed handshake cannot turn it into a success.
+            let checked = super::verify::check_desired(
+                engine,
+                &cx,
+                &planned.desired,
+                |_| true,
+                args.parallel,
+                Duration::ZERO,
+            )
+            .await;
             if planned.plan.count(&[Change::Orphan]) == 0 {
                 out_line(&planned.plan.summary());
             }
@@ -503,20 +519,55 @@ async fn apply_planned(
                 &live::containers(engine, &loaded.project)
                     .await
                     .unwrap_or_default(),
+                &engine.endpoint.host,
             ));
-            return Ok(Outcome::Clean);
+            handshake_summary(&checked);
+            return Ok(handshake_failures(&checked));
         }
         let opts = apply::Options {
             parallel: args.parallel,
             wait_timeout: args.wait_timeout,
             stop_timeout: args.stop_timeout,
+            verify: Some(cx.clone()),
             ..Default::default()
         };
         let progress = Progress::new(std::io::stderr().is_terminal());
-        let report =
+        let mut report =
             apply::execute(engine, &planned.desired, &planned.plan, &opts, &progress).await;
+        // The MCP servers apply left alone are spoken to as well.
+        let touched: Vec<String> = report.containers.iter().map(|r| r.name.clone()).collect();
+        let others = super::verify::check_desired(
+            engine,
+            &cx,
+            &planned.desired,
+            |name| !touched.iter().any(|t| t == name),
+            args.parallel,
+            Duration::ZERO,
+        )
+        .await;
+        for (c, expect) in &others {
+            let lc = engine
+                .inspect_container(&c.container)
+                .await
+                .ok()
+                .map(|i| live::project_container(&i));
+            report.containers.push(apply::Ready {
+                name: c.container.clone(),
+                change: Change::Noop,
+                state: lc.as_ref().map_or("-".into(), |l| l.state.clone()),
+                health: lc.and_then(|l| l.health).unwrap_or_else(|| "-".into()),
+                ready_in: None,
+                error: c.failure(expect),
+                mcp: c.result.as_ref().ok().cloned(),
+            });
+        }
+        report.containers.sort_by(|a, b| a.name.cmp(&b.name));
+        remember_converged(engine, &report.containers).await;
         if !report.containers.is_empty() {
             out(&format!("\n{}", apply::table(&report.containers)));
+        }
+        if handshake_failures(&others) != Outcome::Clean {
+            return Ok(Outcome::Findings);
         }
         if !report.failures.is_empty() {
             for f in &report.failures {
@@ -669,7 +720,7 @@ pub fn status(args: &StatusArgs) -> Outcome {
                     engine.endpoint.host
                 ));
             } else {
-                out(&status_table(&containers));
+                out(&status_table(&containers, &engine.endpoint.host));
             }
         }
         PlanFormat::Json => {
@@ -686,6 +737,7 @@ pub fn status(args: &StatusArgs) -> Outcome {
                         "ports": c.spec.ports,
                         "uptime_seconds": if c.running { uptime(&c.started_at, now) } else { None },
                         "restarts": c.restart_count,
+                        "mcp": crate::verify::recalled(&engine.endpoint.host, &c.id),
                     })
                 })
                 .collect();
@@ -709,7 +761,7 @@ fn project_of(stack: &StackArgs, loaded: Option<&Loaded>) -> String {
         .unwrap_or_else(|| "dindctl".into())
 }
 
-fn status_table(containers: &[live::LiveContainer]) -> String {
+fn status_table(containers: &[live::LiveContainer], daemon: &str) -> String {
     let now = now_secs();
     let mut rows = vec![[
         "NAME".to_string(),
@@ -719,8 +771,11 @@ fn status_table(containers: &[live::LiveContainer]) -> String {
         "PORTS".into(),
         "UPTIME".into(),
         "RESTARTS".into(),
+        "PROTOCOL".into(),
+        "TOOLS".into(),
     ]];
     for c in containers {
+        let verified = crate::verify::recalled(daemon, &c.id);
         rows.push([
             c.name.clone(),
             c.spec.image.clone(),
@@ -739,9 +794,57 @@ fn status_table(containers: &[live::LiveContainer]) -> String {
                 "-".into()
             },
             c.restart_count.to_string(),
+            verified
+                .as_ref()
+                .map_or("-".into(), |v| v.protocol.clone()),
+            verified.map_or("-".into(), |v| v.tools.to_string()),
         ]);
     }
     apply::format_table(&rows)
+}
+
+/// `MCP: N of M server(s) answered the handshake`, when there were any.
+fn handshake_summary(checked: &[(crate::verify::Checked, crate::mcp::Expect)]) {
+    if !checked.is_empty() {
+        let ok = checked.iter().filter(|(c, e)| c.failure(e).is_none()).count();
+        out_line(&format!(
+            "MCP: {ok} of {} server(s) answered the handshake",
+            checked.len()
+        ));
+    }
+}
+
+/// Says which MCP handshakes failed; `Findings` when any did.
+fn handshake_failures(checked: &[(crate::verify::Checked, crate::mcp::Expect)]) -> Outcome {
+    let mut failed = 0;
+    for (c, expect) in checked {
+        if let Some(f) = c.failure(expect) {
+            failed += 1;
+            eprintln!(
+                "error: {}: the container runs, but its MCP handshake at {} failed: {f}",
+                c.container, c.address
+            );
+        }
+    }
+    if failed == 0 {
+        Outcome::Clean
+    } else {
+        eprintln!("  = help: `dindctl verify` repeats the handshake; `docker logs` shows the server's side");
+        Outcome::Findings
+    }
+}
+
+/// Keeps the handshakes of the containers apply converged, for `status`.
+async fn remember_converged(engine: &Engine, rows: &[apply::Ready]) {
+    let mut ok = Vec::new();
+    for r in rows {
+        if let (Some(v), None) = (&r.mcp, &r.error)
+            && let Ok(c) = engine.inspect_container(&r.name).await
+        {
+            ok.push((c.id.unwrap_or_default(), v.clone()));
+        }
+    }
+    crate::verify::remember(&engine.endpoint.host, &ok);
 }
 
 pub fn down(args: &DownArgs) -> Outcome {

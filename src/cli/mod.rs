@@ -9,6 +9,7 @@ pub mod engine;
 mod init;
 mod outer;
 mod render;
+mod verify;
 
 use std::io::Write as _;
 use std::path::PathBuf;
@@ -53,6 +54,9 @@ pub enum Command {
     Status(engine::StatusArgs),
     /// Remove the project's containers and networks (and volumes with --volumes).
     Down(engine::DownArgs),
+    /// Speak MCP to every server of the project that says how (`spec.mcp`): the handshake,
+    /// the server's identity and what it offers, changing nothing.
+    Verify(verify::VerifyArgs),
     /// Start a project here: a profile extending `default` with your MCP servers, a
     /// dindctl.toml, a .pre-commit-config.yaml and `build/` in .gitignore.
     Init(init::InitArgs),
@@ -233,6 +237,7 @@ pub fn run(cli: Cli) -> Outcome {
         Command::Apply(args) => engine::apply(&args),
         Command::Diff(args) => engine::diff(&args),
         Command::Status(args) => engine::status(&args),
+        Command::Verify(args) => verify::verify(&args),
         Command::Down(args) => engine::down(&args),
         Command::Init(args) => init::run(&args),
         Command::Completions { shell } => docs::completions(shell),

@@ -6,6 +6,8 @@
 pub mod context;
 mod diagnose;
 mod ops;
+pub mod attach;
+pub mod relay;
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;

@@ -149,3 +149,7 @@ pub fn excerpt(bytes: &[u8]) -> String {
         format!("`{s}`")
     }
 }
+
+/// The probe relay (`relay.c`), built for this machine's architecture; empty when dindctl was
+/// built without a C compiler.
+pub const RELAY: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/relay"));

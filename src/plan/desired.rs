@@ -67,6 +67,9 @@ pub struct ContainerSpec {
     /// `host:container:permissions`, sorted.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub devices: Vec<String>,
+    /// Stdin kept open (an MCP server on stdio is spoken to through it).
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub stdin_open: bool,
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
@@ -125,6 +128,8 @@ pub struct DesiredContainer {
     /// Where `spec.image` is written.
     pub image_span: Span,
     pub port_spans: Vec<(String, Span)>,
+    /// How to speak MCP to it (`spec.mcp`), verified after it is ready.
+    pub mcp: Option<crate::mcp::Spec>,
 }
 
 #[derive(Clone)]
@@ -303,6 +308,23 @@ pub fn build(stack: &Stack, db: &SourceDb, project: &str) -> Result<Desired, Vec
             );
         }
         errors.append(&mut local);
+        let mcp = c.mcp.as_ref().map(|m| crate::mcp::Spec {
+            transport: m.transport.value,
+            port: m.port.as_ref().map(|p| p.value),
+            path: m.path.clone(),
+            step_timeout: m
+                .timeout_ns
+                .filter(|ns| *ns > 0)
+                .map(|ns| std::time::Duration::from_nanos(ns as u64))
+                .unwrap_or(crate::mcp::DEFAULT_STEP_TIMEOUT),
+            expect: crate::mcp::Expect {
+                tools: m.expect_tools.iter().map(|t| t.value.clone()).collect(),
+                min_tools: m.min_tools,
+            },
+        });
+        spec.stdin_open = mcp
+            .as_ref()
+            .is_some_and(|m| m.transport == crate::mcp::Transport::Stdio);
         desired.containers.push(DesiredContainer {
             name: m.name.value.clone(),
             container_name: c.container_name.value.clone(),
@@ -311,6 +333,7 @@ pub fn build(stack: &Stack, db: &SourceDb, project: &str) -> Result<Desired, Vec
             span: m.name.span,
             image_span: image.span,
             port_spans,
+            mcp,
         });
     }
     desired.volumes = volumes

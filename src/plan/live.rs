@@ -294,6 +294,7 @@ pub fn project_container(c: &ContainerInspectResponse) -> LiveContainer {
         cap_drop: sorted(host.cap_drop.clone()),
         read_only: host.readonly_rootfs.unwrap_or(false),
         privileged: host.privileged.unwrap_or(false),
+        stdin_open: config.open_stdin.unwrap_or(false),
         tmpfs: host.tmpfs.clone().unwrap_or_default().into_iter().collect(),
         security_opt: sorted(host.security_opt.clone()),
         logging: host.log_config.as_ref().map(|l| super::desired::LogSpec {

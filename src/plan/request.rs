@@ -118,6 +118,10 @@ pub fn container(project: &str, d: &DesiredContainer) -> (ContainerCreateBody, S
         }),
         labels: Some(labels),
         user: (!s.user.is_empty()).then(|| s.user.clone()),
+        // Stdin open and not closed when an attach ends: dindctl attaches to speak MCP over
+        // stdio, and the server must not see end-of-file when dindctl detaches.
+        open_stdin: s.stdin_open.then_some(true),
+        stdin_once: s.stdin_open.then_some(false),
         host_config: Some(HostConfig {
             binds: Some(s.mounts.clone()),
             port_bindings: Some(port_bindings),
