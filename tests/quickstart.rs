@@ -22,6 +22,13 @@ fn the_quickstart_demo_runs_on_the_local_daemon() {
         "no findings",
         "Apply complete: 2 added, 0 changed, 0 destroyed.",
         "hello  dindctl-quickstart/hello:1  running  healthy  18080->8080/tcp",
+        // apply speaks MCP to the server once it is healthy, verify does it on demand, and
+        // status shows what the last handshake found.
+        "PROTOCOL    SERVER       TOOLS",
+        "2026-07-28  hello 1.0.0  2",
+        "hello  streamable-http  127.0.0.1:18080  2026-07-28  hello 1.0.0  2",
+        "1 of 1 MCP server(s) verified",
+        "MCP: 1 of 1 server(s) answered the handshake",
         "# environment.GREETING changed",
         "Apply complete: 0 added, 1 changed, 0 destroyed.",
         "container hello removed",

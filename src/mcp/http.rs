@@ -83,10 +83,11 @@ impl<'c> Client<'c> {
         self.connect.authority()
     }
 
+    /// A connection ready for a request, and whether it carried one before.
     async fn sender(
         &mut self,
         deadline: Instant,
-    ) -> Result<&mut SendRequest<Full<Bytes>>, SendError> {
+    ) -> Result<(&mut SendRequest<Full<Bytes>>, bool), SendError> {
         let reusable = match self.sender.as_mut() {
             Some(s) => tokio::time::timeout_at(deadline, s.ready())
                 .await
@@ -116,10 +117,13 @@ impl<'c> Client<'c> {
         }
         self.sender
             .as_mut()
+            .map(|s| (s, reusable))
             .ok_or_else(|| SendError::Failed("no connection".into()))
     }
 
-    /// Sends one request; the reply's body is left to the caller to read.
+    /// Sends one request; the reply's body is left to the caller to read. When a kept-alive
+    /// connection turns out to be closed by the server as the request is written (a race no
+    /// client can avoid), the request goes once more on a new connection.
     pub async fn send(
         &mut self,
         method: &str,
@@ -128,8 +132,29 @@ impl<'c> Client<'c> {
         body: Option<Vec<u8>>,
         deadline: Instant,
     ) -> Result<Reply, SendError> {
+        match self
+            .send_once(method, path, headers, body.clone(), deadline)
+            .await
+        {
+            Err((SendError::Unreachable(_), true)) => self
+                .send_once(method, path, headers, body, deadline)
+                .await
+                .map_err(|(e, _)| e),
+            other => other.map_err(|(e, _)| e),
+        }
+    }
+
+    /// One attempt; the error says whether the connection had been used before.
+    async fn send_once(
+        &mut self,
+        method: &str,
+        path: &str,
+        headers: &[(String, String)],
+        body: Option<Vec<u8>>,
+        deadline: Instant,
+    ) -> Result<Reply, (SendError, bool)> {
         let authority = self.authority();
-        let sender = self.sender(deadline).await?;
+        let (sender, reused) = self.sender(deadline).await.map_err(|e| (e, false))?;
         let mut req = hyper::Request::builder()
             .method(method)
             .uri(path)
@@ -142,20 +167,30 @@ impl<'c> Client<'c> {
         }
         let req = req
             .body(Full::new(Bytes::from(body.unwrap_or_default())))
-            .map_err(|e| SendError::Failed(e.to_string()))?;
+            .map_err(|e| (SendError::Failed(e.to_string()), false))?;
         let resp = match tokio::time::timeout_at(deadline, sender.send_request(req)).await {
             Err(_) => {
                 self.sender = None;
-                return Err(SendError::TimedOut);
+                return Err((SendError::TimedOut, false));
             }
             Ok(Err(e)) => {
                 self.sender = None;
                 // A connection the server closed before answering: no HTTP at all there.
-                return Err(SendError::Unreachable(e.to_string()));
+                return Err((SendError::Unreachable(e.to_string()), reused));
             }
             Ok(Ok(r)) => r,
         };
         let (parts, body) = resp.into_parts();
+        // A server that closes after this reply: the next request needs a new connection.
+        let closing = parts.version < hyper::Version::HTTP_11
+            || parts
+                .headers
+                .get(hyper::header::CONNECTION)
+                .and_then(|v| v.to_str().ok())
+                .is_some_and(|v| v.eq_ignore_ascii_case("close"));
+        if closing {
+            self.sender = None;
+        }
         Ok(Reply {
             status: parts.status.as_u16(),
             content_type: parts

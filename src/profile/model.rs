@@ -398,8 +398,11 @@ pub struct McpServer {
     pub container_name: Option<String>,
     #[serde(default)]
     pub command: Option<Vec<String>>,
-    pub container_port: u16,
-    pub host_port: u16,
+    /// With `host_port`; a stdio server has neither (the schema says so).
+    #[serde(default)]
+    pub container_port: Option<u16>,
+    #[serde(default)]
+    pub host_port: Option<u16>,
     #[serde(default)]
     pub environment: IndexMap<String, String>,
     #[serde(default)]
@@ -446,6 +449,32 @@ pub struct McpServer {
     pub devices: Vec<String>,
     #[serde(default)]
     pub privileged: Option<bool>,
+    /// How to speak MCP to it (the manifest's `spec.mcp`).
+    #[serde(default)]
+    pub mcp: Option<Mcp>,
+}
+
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Mcp {
+    pub transport: String,
+    #[serde(default)]
+    pub port: Option<u16>,
+    #[serde(default)]
+    pub path: Option<String>,
+    #[serde(default)]
+    pub timeout: Option<String>,
+    #[serde(default)]
+    pub expect: Option<McpExpect>,
+}
+
+#[derive(Clone, Debug, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct McpExpect {
+    #[serde(default)]
+    pub tools: Vec<String>,
+    #[serde(default)]
+    pub min_tools: Option<u64>,
 }
 
 #[derive(Clone, Debug, Deserialize, serde::Serialize)]

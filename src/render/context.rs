@@ -100,6 +100,8 @@ pub struct ServerContext {
     pub logging: Option<crate::profile::model::Logging>,
     pub devices: Vec<String>,
     pub privileged: Option<bool>,
+    /// `spec.mcp`, its port defaulting to the container port.
+    pub mcp: Option<crate::profile::model::Mcp>,
 }
 
 #[derive(Debug, Serialize)]
@@ -185,8 +187,7 @@ fn dind_service(profile: &Profile, dind: &Dind) -> ServiceContext {
         let host_port = publish.host_port.unwrap_or(port);
         ports.push(format!("{}:{host_port}:{port}", host_ip(&publish.host_ip)));
     }
-    for server in profile.mcp_servers.values() {
-        let p = server.host_port;
+    for p in profile.mcp_servers.values().filter_map(|s| s.host_port) {
         ports.push(format!("{}:{p}:{p}", host_ip(&dind.forward_host_ip)));
     }
     let mut command = Vec::new();
@@ -367,10 +368,16 @@ pub fn server(profile: &Profile, name: &str, server: &McpServer) -> ServerContex
         extra_hosts.push(HOST_GATEWAY.to_string());
     }
     let mut ports = IndexMap::new();
-    ports.insert(
-        server.host_port.to_string(),
-        server.container_port.to_string(),
-    );
+    if let (Some(host), Some(container)) = (server.host_port, server.container_port) {
+        ports.insert(host.to_string(), container.to_string());
+    }
+    let mcp = server.mcp.as_ref().map(|m| {
+        let mut m = m.clone();
+        if m.transport != "stdio" {
+            m.port = m.port.or(server.container_port);
+        }
+        m
+    });
     ServerContext {
         name: name.to_string(),
         container_name: server.container_name.clone(),
@@ -404,6 +411,7 @@ pub fn server(profile: &Profile, name: &str, server: &McpServer) -> ServerContex
         logging: server.logging.clone(),
         devices: server.devices.clone(),
         privileged: server.privileged,
+        mcp,
     }
 }
 
