@@ -124,24 +124,34 @@ fn daemon_host(endpoint: &str) -> Option<String> {
 /// DinD service's forward of it, when the stack's compose file has one.
 fn forwarded(outer: Option<&Project>, port: u16, host: &str) -> (String, u16) {
     let forward = outer.and_then(|p| {
-        p.services.iter().filter(|s| roles::is_dind(s)).find_map(|s| {
-            s.ports.iter().find_map(|p| {
-                let spec = p.spec.as_ref().ok()?;
-                if spec.protocol != "tcp" || !(spec.container.start..=spec.container.end).contains(&port) {
-                    return None;
-                }
-                let h = spec.host?;
-                let offset = port - spec.container.start;
-                let ip = spec.host_ip.map(|ip| ip.to_string()).unwrap_or_default();
-                Some((connect_ip(&ip, host), h.start + offset))
+        p.services
+            .iter()
+            .filter(|s| roles::is_dind(s))
+            .find_map(|s| {
+                s.ports.iter().find_map(|p| {
+                    let spec = p.spec.as_ref().ok()?;
+                    if spec.protocol != "tcp"
+                        || !(spec.container.start..=spec.container.end).contains(&port)
+                    {
+                        return None;
+                    }
+                    let h = spec.host?;
+                    let offset = port - spec.container.start;
+                    let ip = spec.host_ip.map(|ip| ip.to_string()).unwrap_or_default();
+                    Some((connect_ip(&ip, host), h.start + offset))
+                })
             })
-        })
     });
     forward.unwrap_or_else(|| (host.to_string(), port))
 }
 
 /// Where to probe `server` from.
-pub fn route(server: &Server, endpoint: &str, outer: Option<&Project>, via: Via) -> Result<Route, String> {
+pub fn route(
+    server: &Server,
+    endpoint: &str,
+    outer: Option<&Project>,
+    via: Via,
+) -> Result<Route, String> {
     if server.spec.transport == Transport::Stdio {
         return Ok(Route::Stdio);
     }
@@ -222,10 +232,9 @@ async fn once(
             result
         }
         Route::Stdio => {
-            let io = engine
-                .attach(&server.container, true)
-                .await
-                .map_err(|e| Failure::new("attach", format!("cannot attach to the container: {e}")))?;
+            let io = engine.attach(&server.container, true).await.map_err(|e| {
+                Failure::new("attach", format!("cannot attach to the container: {e}"))
+            })?;
             mcp::probe::stdio(Box::new(io), &server.spec).await
         }
     }
@@ -279,7 +288,9 @@ fn record_path() -> Option<std::path::PathBuf> {
     let base = std::env::var_os("XDG_STATE_HOME")
         .filter(|v| !v.is_empty())
         .map(std::path::PathBuf::from)
-        .or_else(|| std::env::var_os("HOME").map(|h| std::path::Path::new(&h).join(".local/state")))?;
+        .or_else(|| {
+            std::env::var_os("HOME").map(|h| std::path::Path::new(&h).join(".local/state"))
+        })?;
     Some(base.join("dindctl").join("verified.json"))
 }
 
@@ -317,7 +328,8 @@ pub fn remember(daemon: &str, results: &[(String, Verdict)]) {
     }
     // Bounded: the newest 2,000 records.
     if records.len() > 2000 {
-        let mut by_age: Vec<(i64, String)> = records.iter().map(|(k, r)| (r.at, k.clone())).collect();
+        let mut by_age: Vec<(i64, String)> =
+            records.iter().map(|(k, r)| (r.at, k.clone())).collect();
         by_age.sort();
         for (_, k) in by_age.iter().take(records.len() - 2000) {
             records.remove(k);
@@ -370,19 +382,35 @@ mod tests {
     #[test]
     fn routes() {
         let local = "unix:///var/run/docker.sock";
-        let s = server(Transport::StreamableHttp, Some(3000), &["127.0.0.1:13001->3000/tcp"]);
-        assert_eq!(tcp(route(&s, local, None, Via::Auto)), ("127.0.0.1".into(), 13001));
+        let s = server(
+            Transport::StreamableHttp,
+            Some(3000),
+            &["127.0.0.1:13001->3000/tcp"],
+        );
+        assert_eq!(
+            tcp(route(&s, local, None, Via::Auto)),
+            ("127.0.0.1".into(), 13001)
+        );
         let all = server(Transport::StreamableHttp, Some(3000), &["13001->3000/tcp"]);
-        assert_eq!(tcp(route(&all, local, None, Via::Auto)), ("127.0.0.1".into(), 13001));
+        assert_eq!(
+            tcp(route(&all, local, None, Via::Auto)),
+            ("127.0.0.1".into(), 13001)
+        );
         // A DinD daemon over TCP without the compose file: the same port on its host.
         assert_eq!(
             tcp(route(&all, "tcp://10.0.0.5:2376", None, Via::Auto)),
             ("10.0.0.5".into(), 13001)
         );
         let inner = server(Transport::StreamableHttp, Some(3000), &[]);
-        assert!(matches!(route(&inner, local, None, Via::Auto), Ok(Route::Inside { port: 3000 })));
+        assert!(matches!(
+            route(&inner, local, None, Via::Auto),
+            Ok(Route::Inside { port: 3000 })
+        ));
         assert!(route(&inner, local, None, Via::Host).is_err());
-        assert!(matches!(route(&s, local, None, Via::Inside), Ok(Route::Inside { .. })));
+        assert!(matches!(
+            route(&s, local, None, Via::Inside),
+            Ok(Route::Inside { .. })
+        ));
         assert!(matches!(
             route(&server(Transport::Stdio, None, &[]), local, None, Via::Auto),
             Ok(Route::Stdio)
@@ -391,7 +419,10 @@ mod tests {
 
     #[test]
     fn daemon_hosts() {
-        assert_eq!(daemon_host("tcp://127.0.0.1:2376"), Some("127.0.0.1".into()));
+        assert_eq!(
+            daemon_host("tcp://127.0.0.1:2376"),
+            Some("127.0.0.1".into())
+        );
         assert_eq!(daemon_host("tcp://[::1]:2376"), Some("::1".into()));
         assert_eq!(daemon_host("unix:///var/run/docker.sock"), None);
     }

@@ -369,7 +369,11 @@ async fn converge_container(
         if let Some((server, route)) = opts.verify.as_ref().and_then(|v| v.server(d)) {
             progress.update(&a.name, "MCP handshake");
             let route = route.map_err(|e| format!("MCP handshake: {e}"))?;
-            let project = opts.verify.as_ref().map(|v| v.project.as_str()).unwrap_or("");
+            let project = opts
+                .verify
+                .as_ref()
+                .map(|v| v.project.as_str())
+                .unwrap_or("");
             // A server that is ready but not yet listening gets what is left of the wait.
             let patience = opts.wait_timeout.saturating_sub(started.elapsed());
             let checked = crate::verify::check(engine, project, &server, &route, patience).await;

@@ -794,9 +794,7 @@ fn status_table(containers: &[live::LiveContainer], daemon: &str) -> String {
                 "-".into()
             },
             c.restart_count.to_string(),
-            verified
-                .as_ref()
-                .map_or("-".into(), |v| v.protocol.clone()),
+            verified.as_ref().map_or("-".into(), |v| v.protocol.clone()),
             verified.map_or("-".into(), |v| v.tools.to_string()),
         ]);
     }
@@ -806,7 +804,10 @@ fn status_table(containers: &[live::LiveContainer], daemon: &str) -> String {
 /// `MCP: N of M server(s) answered the handshake`, when there were any.
 fn handshake_summary(checked: &[(crate::verify::Checked, crate::mcp::Expect)]) {
     if !checked.is_empty() {
-        let ok = checked.iter().filter(|(c, e)| c.failure(e).is_none()).count();
+        let ok = checked
+            .iter()
+            .filter(|(c, e)| c.failure(e).is_none())
+            .count();
         out_line(&format!(
             "MCP: {ok} of {} server(s) answered the handshake",
             checked.len()
@@ -829,7 +830,9 @@ fn handshake_failures(checked: &[(crate::verify::Checked, crate::mcp::Expect)]) 
     if failed == 0 {
         Outcome::Clean
     } else {
-        eprintln!("  = help: `dindctl verify` repeats the handshake; `docker logs` shows the server's side");
+        eprintln!(
+            "  = help: `dindctl verify` repeats the handshake; `docker logs` shows the server's side"
+        );
         Outcome::Findings
     }
 }

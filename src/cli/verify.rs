@@ -3,7 +3,9 @@
 
 use std::time::Duration;
 
-use super::engine::{ConnArgs, Loaded, PlanFormat, StackArgs, connect, daemon_json, desired_state, load_stack};
+use super::engine::{
+    ConnArgs, Loaded, PlanFormat, StackArgs, connect, daemon_json, desired_state, load_stack,
+};
 use super::{Outcome, out, out_line};
 use crate::apply::{self, VerifyContext};
 use crate::engine::Engine;
@@ -104,16 +106,32 @@ pub fn verify(args: &VerifyArgs) -> Outcome {
         };
         // A server that is not running fails without a handshake.
         let running = |name: &str| live.iter().any(|c| c.name == name && c.running);
-        let results = check_desired(&engine, &cx, &desired, running, args.parallel, Duration::ZERO).await;
+        let results = check_desired(
+            &engine,
+            &cx,
+            &desired,
+            running,
+            args.parallel,
+            Duration::ZERO,
+        )
+        .await;
         let mut rows: Vec<Row> = results.iter().map(|(c, e)| Row::from(c, e)).collect();
-        for d in desired.containers.iter().filter(|d| d.mcp.is_some() && !running(&d.container_name)) {
+        for d in desired
+            .containers
+            .iter()
+            .filter(|d| d.mcp.is_some() && !running(&d.container_name))
+        {
             let state = live
                 .iter()
                 .find(|c| c.name == d.container_name)
                 .map_or("not created".to_string(), |c| c.state.clone());
             rows.push(Row {
                 name: d.container_name.clone(),
-                transport: d.mcp.as_ref().map_or("-", |m| m.transport.as_str()).to_string(),
+                transport: d
+                    .mcp
+                    .as_ref()
+                    .map_or("-", |m| m.transport.as_str())
+                    .to_string(),
                 address: "-".into(),
                 verdict: None,
                 latency: None,
@@ -132,7 +150,11 @@ pub fn verify(args: &VerifyArgs) -> Outcome {
                     "{} of {} MCP server(s) verified{}",
                     rows.len() - failed,
                     rows.len(),
-                    if failed > 0 { format!(", {failed} failed") } else { String::new() }
+                    if failed > 0 {
+                        format!(", {failed} failed")
+                    } else {
+                        String::new()
+                    }
                 ));
             }
             PlanFormat::Json => {
@@ -148,7 +170,11 @@ pub fn verify(args: &VerifyArgs) -> Outcome {
                 );
             }
         }
-        if failed > 0 { Outcome::Findings } else { Outcome::Clean }
+        if failed > 0 {
+            Outcome::Findings
+        } else {
+            Outcome::Clean
+        }
     })
 }
 
@@ -222,7 +248,11 @@ fn table(rows: &[Row]) -> String {
             count(v.and_then(|v| v.prompts)),
             r.latency
                 .map_or("-".into(), |d| format!("{}ms", d.as_millis())),
-            if r.failure.is_some() { "FAILED".into() } else { "ok".into() },
+            if r.failure.is_some() {
+                "FAILED".into()
+            } else {
+                "ok".into()
+            },
         ]);
     }
     apply::format_table(&data)

@@ -3,10 +3,10 @@
 //! did not answer, who owns a socket that refused us and which groups we have, a TLS handshake
 //! that failed, an API too old.
 
+pub mod attach;
 pub mod context;
 mod diagnose;
 mod ops;
-pub mod attach;
 pub mod relay;
 
 use std::path::{Path, PathBuf};

@@ -45,7 +45,12 @@ fn this_arch() -> &'static str {
 
 impl<'e> Relay<'e> {
     /// A relay to `port` of the running container `id`, on its first network.
-    pub async fn to(engine: &'e Engine, project: &str, id: &str, port: u16) -> Result<Self, String> {
+    pub async fn to(
+        engine: &'e Engine,
+        project: &str,
+        id: &str,
+        port: u16,
+    ) -> Result<Self, String> {
         if crate::mcp::RELAY.is_empty() {
             return Err("this dindctl was built without its probe relay (no C compiler at build time), so it cannot reach a server on an inner network; publish the MCP port, or rebuild dindctl with a C compiler".into());
         }
@@ -94,12 +99,19 @@ impl<'e> Relay<'e> {
 
     /// Where the relay connects, for messages: `network/ip:port`.
     pub fn address(&self) -> String {
-        format!("{}:{} on {} (from inside the daemon)", self.ip, self.port, self.network)
+        format!(
+            "{}:{} on {} (from inside the daemon)",
+            self.ip, self.port, self.network
+        )
     }
 
     /// Removes every relay container this made (with its anonymous volumes).
     pub async fn cleanup(&self) {
-        let ids: Vec<String> = self.created.lock().map(|mut c| std::mem::take(&mut *c)).unwrap_or_default();
+        let ids: Vec<String> = self
+            .created
+            .lock()
+            .map(|mut c| std::mem::take(&mut *c))
+            .unwrap_or_default();
         for id in ids {
             self.engine.remove_probe(&id).await;
         }
@@ -107,14 +119,14 @@ impl<'e> Relay<'e> {
 
     async fn open_relay(&self) -> Result<BoxStream, String> {
         let n = self.created.lock().map(|c| c.len()).unwrap_or(0);
-        let name = format!(
-            "{}-dindctl-probe-{}-{n}",
-            self.target,
-            std::process::id()
-        );
+        let name = format!("{}-dindctl-probe-{}-{n}", self.target, std::process::id());
         let body = ContainerCreateBody {
             image: Some(self.image.clone()),
-            entrypoint: Some(vec![RELAY_PATH.into(), self.ip.clone(), self.port.to_string()]),
+            entrypoint: Some(vec![
+                RELAY_PATH.into(),
+                self.ip.clone(),
+                self.port.to_string(),
+            ]),
             cmd: Some(Vec::new()),
             user: Some("65534:65534".into()),
             working_dir: Some("/".into()),
@@ -190,7 +202,11 @@ fn relay_tar() -> std::io::Result<Vec<u8>> {
     h.set_size(crate::mcp::RELAY.len() as u64);
     h.set_mode(0o755);
     h.set_mtime(0);
-    b.append_data(&mut h, RELAY_PATH.trim_start_matches('/'), crate::mcp::RELAY)?;
+    b.append_data(
+        &mut h,
+        RELAY_PATH.trim_start_matches('/'),
+        crate::mcp::RELAY,
+    )?;
     b.into_inner()
 }
 
@@ -211,7 +227,12 @@ impl Engine {
             .docker
             .remove_container(
                 id,
-                Some(RemoveContainerOptionsBuilder::new().force(true).v(true).build()),
+                Some(
+                    RemoveContainerOptionsBuilder::new()
+                        .force(true)
+                        .v(true)
+                        .build(),
+                ),
             )
             .await;
     }

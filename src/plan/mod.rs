@@ -725,6 +725,7 @@ mod tests {
                 span: span(),
                 image_span: span(),
                 port_spans: Vec::new(),
+                mcp: None,
             }],
             networks: vec![DesiredNetwork {
                 name: "net".into(),

@@ -29,6 +29,7 @@ mod invalid_healthcheck_test;
 mod invalid_port;
 mod invalid_secret_source;
 mod loading;
+mod mcp;
 mod missing_image;
 mod missing_resource_limits;
 mod network_mode_with_networks;
@@ -96,6 +97,7 @@ pub use loading::{
     DuplicateKey, SchemaViolation, UnknownManifestKind, UnresolvedVariable, UnusedSuppression,
     YamlSyntax,
 };
+pub use mcp::{McpHealthcheckOnEndpoint, McpPortNotPublished, McpStdioWithPorts, McpUnreachable};
 pub use missing_image::MissingImage;
 pub use missing_resource_limits::MissingResourceLimits;
 pub use network_mode_with_networks::NetworkModeWithNetworks;
@@ -169,6 +171,10 @@ pub static ALL: &[&dyn Rule] = &[
     &InvalidNumber,
     &InvalidPort,
     &InvalidSecretSource,
+    &McpHealthcheckOnEndpoint,
+    &McpPortNotPublished,
+    &McpStdioWithPorts,
+    &McpUnreachable,
     &MissingFile,
     &MissingImage,
     &MissingResourceLimits,
