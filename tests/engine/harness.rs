@@ -103,7 +103,64 @@ fn standin_context(run: &str) -> Vec<u8> {
     b.into_inner().expect("tar")
 }
 
+/// The test MCP server (`tests/servers/mcp_test_server.rs`, built by `cargo test` as an
+/// example) with the shared libraries it links, as `ldd` lists them, for a FROM-scratch image.
+fn mcp_server_context(run: &str) -> Vec<u8> {
+    let exe = std::env::current_exe().expect("current_exe");
+    let server = exe
+        .parent()
+        .and_then(std::path::Path::parent)
+        .map(|p| p.join("examples").join("mcp-test-server"))
+        .expect("target directory");
+    assert!(
+        server.exists(),
+        "{} is missing: `cargo test` builds it (or `cargo build --example mcp-test-server`)",
+        server.display()
+    );
+    let ldd = Command::new("ldd").arg(&server).output().expect("ldd");
+    let libs: Vec<PathBuf> = String::from_utf8_lossy(&ldd.stdout)
+        .lines()
+        .filter_map(|l| {
+            let path = match l.split_once("=>") {
+                Some((_, rest)) => rest.split_whitespace().next()?,
+                None => l.split_whitespace().next()?,
+            };
+            path.starts_with('/').then(|| PathBuf::from(path))
+        })
+        .collect();
+    let dockerfile = format!(
+        "FROM scratch\nCOPY . /\nENTRYPOINT [\"/mcp-test-server\"]\nLABEL {TEST_LABEL}=\"{run}\"\n"
+    );
+    let mut b = tar::Builder::new(Vec::new());
+    let mut add = |path: &str, data: &[u8], mode: u32| {
+        let mut h = tar::Header::new_gnu();
+        h.set_size(data.len() as u64);
+        h.set_mode(mode);
+        h.set_mtime(0);
+        b.append_data(&mut h, path, data).expect("tar entry");
+    };
+    add("Dockerfile", dockerfile.as_bytes(), 0o644);
+    add(
+        "mcp-test-server",
+        &std::fs::read(&server).expect("read the server"),
+        0o755,
+    );
+    for lib in libs {
+        let real = std::fs::canonicalize(&lib).unwrap_or(lib.clone());
+        let data = std::fs::read(&real).unwrap_or_else(|e| panic!("{}: {e}", real.display()));
+        add(lib.to_string_lossy().trim_start_matches('/'), &data, 0o755);
+    }
+    b.into_inner().expect("tar")
+}
+
 impl Harness {
+    /// Builds the image of the test MCP server; returns its tag.
+    pub fn build_mcp_server(&self) -> String {
+        let tag = format!("dindctl-test/mcp-server:{}", self.run);
+        self.build(mcp_server_context(&self.run), &tag);
+        tag
+    }
+
     /// Connects and builds the test image. Without a daemon: in CI (`CI` set) the run fails
     /// loudly; elsewhere the engine tests are skipped with a message.
     pub fn new() -> Option<Self> {
@@ -209,7 +266,7 @@ impl Harness {
         self.rt.block_on(async {
             let ours = |labels: &HashMap<String, String>| {
                 labels.get(TEST_LABEL) == Some(&run)
-                    || ["io.dindctl.project", "io.dindctl.lock"]
+                    || ["io.dindctl.project", "io.dindctl.lock", "io.dindctl.probe"]
                         .iter()
                         .any(|k| labels.get(*k).is_some_and(|p| p.starts_with(&run)))
             };
@@ -424,7 +481,9 @@ impl<'h> Scenario<'h> {
             .args(["--project-name", &self.project])
             .args(args)
             .current_dir(self.dir.path())
-            .env("NO_COLOR", "1");
+            .env("NO_COLOR", "1")
+            // The record of verified MCP servers stays in the scenario's directory.
+            .env("XDG_STATE_HOME", self.dir.path().join("state"));
         if matches!(cmd, "apply" | "down") && !args.contains(&"--stop-timeout") {
             c.args(["--stop-timeout", "1s"]);
         }

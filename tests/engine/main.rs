@@ -59,6 +59,7 @@ fn engine_scenarios() {
         ("lock", concurrent_applies_take_turns),
         ("context", docker_contexts_pick_the_daemon),
         ("examples", example_stacks_apply_twice_to_no_changes),
+        ("mcp", mcp_servers_are_verified),
         (
             "netchange",
             network_change_recreates_network_and_its_containers,
@@ -1805,4 +1806,204 @@ fn copy_tree(from: &std::path::Path, to: &std::path::Path) {
             std::fs::copy(&path, &target).expect("copy");
         }
     }
+}
+
+/// MCP servers of both protocol eras on every transport, published and on inner networks
+/// only: apply speaks to each once it is ready and shows what it found, `verify` does so on
+/// demand (from this machine for published ports, through a relay container for inner-only
+/// servers, through attach for stdio), `status` shows the last result; servers that are not
+/// MCP, refuse `initialize`, pick a protocol version nobody speaks, hang, or offer less than
+/// `expect` asks fail apply and verify with what came back. No probe container is left.
+fn mcp_servers_are_verified(s: &Scenario) {
+    let image = s.h.build_mcp_server();
+    let (published_a, published_b) = (free_port(), free_port());
+    let server = |short: &str, args: &str, extra: &str| {
+        format!(
+            "---\napiVersion: mcp/v1\nkind: MCPContainer\nmetadata:\n  name: {short}\nspec:\n  image: {image}\n  container_name: {}\n  command: [{args}]\n  networks: [{}]\n{extra}",
+            s.name(short),
+            s.net_name()
+        )
+    };
+    let http = |port: u16| format!("  mcp: {{transport: streamable-http, port: {port}}}\n");
+    let good = [
+        s.network(&s.net_name()),
+        server(
+            "modern",
+            "--transport, http, --era, modern, --port, \"8080\", --tools, \"3\"",
+            &format!("  ports: {{\"127.0.0.1:{published_a}\": \"8080\"}}\n{}", http(8080)),
+        ),
+        server(
+            "paged",
+            "--transport, http, --era, dual, --port, \"8080\", --tools, \"7\", --page, \"2\"",
+            &format!(
+                "  ports: {{\"127.0.0.1:{published_b}\": \"8080\"}}\n  mcp:\n    transport: streamable-http\n    port: 8080\n    expect: {{tools: [tool0, tool6], min_tools: 7}}\n"
+            ),
+        ),
+        server(
+            "legacy",
+            "--transport, http, --era, legacy, --port, \"9000\", --sse-replies",
+            &http(9000),
+        ),
+        server(
+            "sse",
+            "--transport, sse, --era, legacy, --port, \"8080\"",
+            "  mcp: {transport: sse, port: 8080}\n",
+        ),
+        server(
+            "stdio-old",
+            "--transport, stdio, --era, legacy",
+            "  mcp: {transport: stdio}\n",
+        ),
+        server(
+            "stdio-new",
+            "--transport, stdio, --era, modern",
+            "  mcp: {transport: stdio}\n",
+        ),
+    ]
+    .concat();
+    s.write("stack.yml", &good);
+    let apply = s.dindctl("apply", &["--wait-timeout", "60s"]);
+    let t = text(&apply);
+    assert_eq!(code(&apply), 0, "{t}");
+    for (short, protocol, tools) in [
+        ("modern", "2026-07-28", "3"),
+        ("paged", "2026-07-28", "7"),
+        ("legacy", "2025-11-25", "5"),
+        ("sse", "2025-11-25", "5"),
+        ("stdio-old", "2025-11-25", "5"),
+        ("stdio-new", "2026-07-28", "5"),
+    ] {
+        let row = t
+            .lines()
+            .find(|l| l.starts_with(&format!("{} ", s.name(short))))
+            .unwrap_or_else(|| panic!("no row for {short}:\n{t}"));
+        assert!(
+            row.contains(protocol) && row.contains("mcp-test-server 1.2.3") && row.ends_with(tools),
+            "{short}: {row}\n{t}"
+        );
+    }
+
+    // verify: the published ones from here, the others from inside the daemon or by attach.
+    let v = s.dindctl("verify", &[]);
+    let t = text(&v);
+    assert_eq!(code(&v), 0, "{t}");
+    let row = |short: &str| {
+        t.lines()
+            .find(|l| l.starts_with(&format!("{} ", s.name(short))))
+            .unwrap_or_else(|| panic!("no row for {short}:\n{t}"))
+            .to_string()
+    };
+    assert!(
+        row("modern").contains(&format!("127.0.0.1:{published_a}")),
+        "{t}"
+    );
+    assert!(row("legacy").contains("(from inside the daemon)"), "{t}");
+    assert!(row("sse").contains("(from inside the daemon)"), "{t}");
+    assert!(row("stdio-old").contains("stdio (attached)"), "{t}");
+    assert!(t.contains("6 of 6 MCP server(s) verified"), "{t}");
+    let json = s.dindctl("verify", &["--format", "json", "--probe-from", "inside"]);
+    assert_eq!(code(&json), 0, "{}", text(&json));
+    let doc: serde_json::Value =
+        serde_json::from_slice(&json.stdout).unwrap_or_else(|e| panic!("{e}: {}", text(&json)));
+    let servers = doc["servers"].as_array().cloned().unwrap_or_default();
+    assert_eq!(servers.len(), 6, "{doc}");
+    for srv in &servers {
+        assert_eq!(srv["ok"], true, "{srv}");
+    }
+    let modern = servers
+        .iter()
+        .find(|x| x["name"] == s.name("modern"))
+        .cloned()
+        .unwrap_or_default();
+    assert_eq!(modern["era"], "modern", "{modern}");
+    assert!(
+        modern["address"]
+            .as_str()
+            .is_some_and(|a| a.contains("from inside the daemon")),
+        "--probe-from inside: {modern}"
+    );
+    let paged = servers
+        .iter()
+        .find(|x| x["name"] == s.name("paged"))
+        .cloned()
+        .unwrap_or_default();
+    assert_eq!(paged["tools"].as_array().map(Vec::len), Some(7), "{paged}");
+    let status = s.dindctl("status", &[]);
+    let st = text(&status);
+    assert!(
+        st.lines()
+            .any(|l| l.starts_with(&s.name("modern")) && l.contains("2026-07-28")),
+        "{st}"
+    );
+
+    // Servers that do not answer MCP as they should.
+    let bad = [
+        s.network(&s.net_name()),
+        server(
+            "not-mcp",
+            "--transport, http, --behave, plain-http, --port, \"8080\"",
+            &format!("  ports: {{\"127.0.0.1:{published_a}\": \"8080\"}}\n{}", http(8080)),
+        ),
+        server(
+            "init-error",
+            "--transport, http, --era, legacy, --behave, init-error, --port, \"8080\"",
+            &http(8080),
+        ),
+        server(
+            "bad-version",
+            "--transport, http, --era, legacy, --behave, bad-version, --port, \"8080\"",
+            &http(8080),
+        ),
+        server(
+            "hangs",
+            "--transport, http, --behave, hang, --port, \"8080\"",
+            "  mcp: {transport: streamable-http, port: 8080, timeout: 2s}\n",
+        ),
+        server(
+            "too-few",
+            "--transport, http, --era, modern, --tools, \"2\", --port, \"8080\"",
+            "  mcp:\n    transport: streamable-http\n    port: 8080\n    expect: {tools: [tool0, nope], min_tools: 5}\n",
+        ),
+    ]
+    .concat();
+    s.write("stack.yml", &bad);
+    let apply = s.dindctl("apply", &["--prune", "--wait-timeout", "30s"]);
+    let t = text(&apply);
+    assert_eq!(code(&apply), 1, "{t}");
+    for expected in [
+        "got HTTP 200 text/html: `<html><body>hello, not MCP</body></html>`",
+        "initialize failed on purpose",
+        "the server chose protocol version `1999-01-01`",
+        "in time",
+        "missing tool(s) `nope`",
+        "2 tool(s) listed, at least 5 expected",
+        "last log lines",
+    ] {
+        assert!(t.contains(expected), "missing `{expected}`:\n{t}");
+    }
+    let v = s.dindctl("verify", &["--format", "json"]);
+    assert_eq!(code(&v), 1, "{}", text(&v));
+    let doc: serde_json::Value = serde_json::from_slice(&v.stdout).unwrap_or_default();
+    assert_eq!(doc["summary"]["failed"], 5, "{doc}");
+    // A retry of the apply is no success either: the handshakes run again.
+    let again = s.dindctl("apply", &[]);
+    assert_eq!(code(&again), 1, "{}", text(&again));
+    assert!(text(&again).contains("No changes."), "{}", text(&again));
+
+    let probes = s.h.rt.block_on(
+        s.h.docker.list_containers(Some(
+            bollard::query_parameters::ListContainersOptionsBuilder::new()
+                .all(true)
+                .filters(&std::collections::HashMap::from([(
+                    "label",
+                    vec![format!("io.dindctl.probe={}", s.project)],
+                )]))
+                .build(),
+        )),
+    );
+    assert_eq!(
+        probes.map(|p| p.len()).ok(),
+        Some(0),
+        "probe containers left"
+    );
 }
