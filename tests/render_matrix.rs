@@ -43,6 +43,14 @@ const SWITCHES: &[Switch] = &[
               mcp_servers: {postgres: {networks: null}, files: {networks: null}, http: {networks: null}}\n",
     },
     Switch {
+        name: "mcp",
+        on: "mcp_servers:\n\
+             \x20 files: {mcp: {transport: streamable-http, timeout: 5s, expect: {tools: [read], min_tools: 1}}}\n\
+             \x20 http: {mcp: {transport: sse, path: /events}}\n\
+             \x20 tools: {image: ghcr.io/example/tools-mcp:1.0.0, mcp: {transport: stdio}}\n",
+        off: "",
+    },
+    Switch {
         name: "secrets",
         on: "",
         off: "secrets: null\n\
@@ -112,13 +120,25 @@ fn every_switch_combination_renders_a_stack_its_check_passes() {
                 "{label}: {name} writes a capitalised boolean:\n{text}"
             );
         }
-        if on(3) {
+        let switch = |name: &str| SWITCHES.iter().position(|s| s.name == name).is_some_and(on);
+        if switch("mounts") {
             std::fs::create_dir_all(out.join("workspace")).unwrap_or_default();
         }
-        if on(5) {
+        if switch("secrets") {
             write(
                 &out.join("secrets/postgres_password"),
                 "not-a-real-password\n",
+            );
+        }
+        if switch("mcp") {
+            let tools = manifests
+                .iter()
+                .find(|(n, _)| n.contains("tools"))
+                .map(|(_, b)| String::from_utf8_lossy(b).to_string())
+                .unwrap_or_default();
+            assert!(
+                tools.contains("  mcp:\n    transport: stdio\n") && !tools.contains("ports:"),
+                "{label}: a stdio server has neither ports nor an MCP port:\n{tools}"
             );
         }
         let o = run_in(dir.path(), &["check", "out", "--format", "json"]);
@@ -142,5 +162,12 @@ fn every_switch_combination_renders_a_stack_its_check_passes() {
             && (r.contains("needs `dind.tls: true`") || r.contains("unauthenticated API"))
     };
     assert!(refused.iter().all(contradictory), "{}", refused.join("\n"));
-    assert_eq!(rendered, 64 - 24, "refused: {}", refused.join("\n"));
+    // Of the 2^n combinations, tls=off refuses 3 of the 4 connection/publish pairs.
+    let all = 1 << SWITCHES.len();
+    assert_eq!(
+        rendered,
+        all - all / 2 * 3 / 4,
+        "refused: {}",
+        refused.join("\n")
+    );
 }

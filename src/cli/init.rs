@@ -111,7 +111,9 @@ fn profile(project: &str, servers: &[Server]) -> String {
              \x20   healthcheck:                 # adjust to the server's own health endpoint\n\
              \x20     test: [CMD, wget, -q, -O-, \"http://127.0.0.1:{port}/health\"]\n\
              \x20   labels:\n\
-             \x20     mcp.service: {name}\n",
+             \x20     mcp.service: {name}\n\
+             \x20   mcp:                         # how apply and verify speak MCP to it (or sse, stdio)\n\
+             \x20     transport: streamable-http\n",
             name = s.name,
             image = quoted(&s.image),
             port = s.port,

@@ -276,12 +276,15 @@ fn respond(stream: &mut TcpStream, status: u16, headers: &[(&str, String)], body
         head.push_str(&format!("{k}: {v}\r\n"));
     }
     head.push_str("\r\n");
-    let _ = stream.write_all(head.as_bytes());
-    let _ = stream.write_all(body);
+    // One write: headers and body in two segments would meet the client's delayed ACK.
+    let mut all = head.into_bytes();
+    all.extend_from_slice(body);
+    let _ = stream.write_all(&all);
 }
 
 fn serve(conn: TcpStream, state: &State) {
     let cfg = &state.cfg;
+    let _ = conn.set_nodelay(true);
     let Ok(mut writer) = conn.try_clone() else {
         return;
     };

@@ -6,7 +6,8 @@ declare_rule! {
     /// ## What it does
     /// Reports a service without a health check where one matters: a warning for a DinD
     /// service, for a service another one depends on, and for an inner MCP container; an info
-    /// for other Docker clients. One-shot jobs — `restart: "no"` (or a `deploy.restart_policy`
+    /// for other Docker clients, and for an inner container with `spec.mcp` (whose handshake
+    /// `apply` and `verify` run). One-shot jobs — `restart: "no"` (or a `deploy.restart_policy`
     /// of `none`), or waited for with `condition: service_completed_successfully` — are not
     /// reported: they are meant to exit.
     ///
@@ -85,12 +86,21 @@ impl Rule for HealthcheckMissing {
         }
         for (m, c) in cx.stack.containers() {
             if c.healthcheck.as_ref().is_none_or(|h| !h.is_active()) {
-                out.add(
+                let d = out.add(
                     &Self::META,
                     m.name.span,
                     format!("inner container `{}` has no health check", m.name.value),
-                )
-                .help("add `spec.healthcheck` with a `test`; apply waits for healthy containers");
+                );
+                if c.mcp.is_some() {
+                    // dindctl speaks MCP to it at every apply and `verify`: readiness is
+                    // proven, only the daemon's own view between those is missing.
+                    d.severity = Severity::Info;
+                    d.help("apply and `dindctl verify` run its MCP handshake; a health check also lets the daemon and `status` see it stop answering in between");
+                } else {
+                    d.help(
+                        "add `spec.healthcheck` with a `test`; apply waits for healthy containers",
+                    );
+                }
             }
         }
     }
