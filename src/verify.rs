@@ -418,6 +418,38 @@ mod tests {
     }
 
     #[test]
+    fn a_dind_daemon_over_tcp_is_reached_through_the_outer_forward() {
+        let compose = "services:\n  dind:\n    image: docker:27-dind\n    privileged: true\n    ports: [\"127.0.0.1:2376:2376\", \"127.0.0.1:23001:13001\", \"14000-14009:14000-14009\"]\n";
+        let mut db = crate::source::SourceDb::new();
+        let inputs = crate::load::Inputs::default();
+        let memory = [crate::load::MemoryFile {
+            name: "mem/compose.yaml".into(),
+            text: compose.into(),
+        }];
+        let (stack, _) =
+            crate::load::load(&inputs, &memory, &mut db).unwrap_or_else(|e| panic!("{e}"));
+        let outer = stack.outer.as_ref();
+        assert!(outer.is_some());
+        let endpoint = "tcp://127.0.0.1:2376";
+        let s = server(Transport::StreamableHttp, Some(3000), &["13001->3000/tcp"]);
+        assert_eq!(
+            tcp(route(&s, endpoint, outer, Via::Auto)),
+            ("127.0.0.1".into(), 23001)
+        );
+        // A range forwarded on all interfaces: the daemon's host, at the same offset.
+        let r = server(Transport::StreamableHttp, Some(3000), &["14004->3000/tcp"]);
+        assert_eq!(
+            tcp(route(&r, endpoint, outer, Via::Auto)),
+            ("127.0.0.1".into(), 14004)
+        );
+        let remote = "tcp://10.0.0.5:2376";
+        assert_eq!(
+            tcp(route(&r, remote, outer, Via::Auto)),
+            ("10.0.0.5".into(), 14004)
+        );
+    }
+
+    #[test]
     fn daemon_hosts() {
         assert_eq!(
             daemon_host("tcp://127.0.0.1:2376"),
