@@ -19,7 +19,6 @@ use crate::engine::relay::Relay;
 use crate::mcp::http::Tcp;
 use crate::mcp::{self, Failure, Spec, Transport, Verdict};
 use crate::model::Project;
-use crate::model::roles;
 
 /// Where to probe from.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
@@ -123,26 +122,13 @@ fn daemon_host(endpoint: &str) -> Option<String> {
 /// Where this machine reaches inner host port `port` of a DinD daemon at `host`: the outer
 /// DinD service's forward of it, when the stack's compose file has one.
 fn forwarded(outer: Option<&Project>, port: u16, host: &str) -> (String, u16) {
-    let forward = outer.and_then(|p| {
-        p.services
-            .iter()
-            .filter(|s| roles::is_dind(s))
-            .find_map(|s| {
-                s.ports.iter().find_map(|p| {
-                    let spec = p.spec.as_ref().ok()?;
-                    if spec.protocol != "tcp"
-                        || !(spec.container.start..=spec.container.end).contains(&port)
-                    {
-                        return None;
-                    }
-                    let h = spec.host?;
-                    let offset = port - spec.container.start;
-                    let ip = spec.host_ip.map(|ip| ip.to_string()).unwrap_or_default();
-                    Some((connect_ip(&ip, host), h.start + offset))
-                })
-            })
-    });
-    forward.unwrap_or_else(|| (host.to_string(), port))
+    match outer.and_then(|p| crate::model::dind::forward_of(p, port)) {
+        Some((ip, hport)) => {
+            let ip = ip.map(|ip| ip.to_string()).unwrap_or_default();
+            (connect_ip(&ip, host), hport)
+        }
+        None => (host.to_string(), port),
+    }
 }
 
 /// Where to probe `server` from.

@@ -437,6 +437,24 @@ pub fn daemons(project: &Project) -> Vec<Daemon<'_>> {
         .collect()
 }
 
+/// Where a DinD service of `project` publishes container port `port`/tcp on the host: the
+/// host IP as written (`None`: all interfaces) and the host port — the forward by which the
+/// host reaches an inner container's port `port` published inside DinD.
+pub fn forward_of(project: &Project, port: u16) -> Option<(Option<std::net::IpAddr>, u16)> {
+    daemons(project).iter().find_map(|d| {
+        d.service.ports.iter().find_map(|p| {
+            let spec = p.spec.as_ref().ok()?;
+            if spec.protocol != "tcp"
+                || !(spec.container.start..=spec.container.end).contains(&port)
+            {
+                return None;
+            }
+            let host = spec.host?;
+            Some((spec.host_ip, host.start + (port - spec.container.start)))
+        })
+    })
+}
+
 /// `DOCKER_HOST` of a client, parsed.
 #[derive(Clone, Debug)]
 pub enum DockerHost {

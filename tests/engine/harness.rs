@@ -61,19 +61,25 @@ fn tar_context(run: &str) -> Vec<u8> {
          CMD [\"httpd\", \"-f\", \"-p\", \"8080\", \"-h\", \"/www\"]\n\
          LABEL {TEST_LABEL}=\"{run}\"\n"
     );
+    let bb = std::fs::read(busybox()).expect("read busybox");
+    tar_of(&[
+        ("Dockerfile", dockerfile.as_bytes(), 0o644),
+        ("busybox", &bb, 0o755),
+        ("www/health", b"ok\n", 0o644),
+        ("www/index.html", b"dindctl test server\n", 0o644),
+    ])
+}
+
+/// A build context: each file's path, content and mode.
+fn tar_of(files: &[(&str, &[u8], u32)]) -> Vec<u8> {
     let mut b = tar::Builder::new(Vec::new());
-    let mut add = |path: &str, data: &[u8], mode: u32| {
+    for (path, data, mode) in files {
         let mut h = tar::Header::new_gnu();
         h.set_size(data.len() as u64);
-        h.set_mode(mode);
+        h.set_mode(*mode);
         h.set_mtime(0);
-        b.append_data(&mut h, path, data).expect("tar entry");
-    };
-    add("Dockerfile", dockerfile.as_bytes(), 0o644);
-    let bb = std::fs::read(busybox()).expect("read busybox");
-    add("busybox", &bb, 0o755);
-    add("www/health", b"ok\n", 0o644);
-    add("www/index.html", b"dindctl test server\n", 0o644);
+        b.append_data(&mut h, path, *data).expect("tar entry");
+    }
     b.into_inner().expect("tar")
 }
 
@@ -88,19 +94,12 @@ fn standin_context(run: &str) -> Vec<u8> {
          ENTRYPOINT [\"/bin/busybox\", \"sh\", \"-c\", \"busybox httpd -p 3000 -h /www && busybox httpd -p 8080 -h /www && exec busybox sleep 2147483647\", \"stand-in\"]\n\
          LABEL {TEST_LABEL}=\"{run}\"\n"
     );
-    let mut b = tar::Builder::new(Vec::new());
-    let mut add = |path: &str, data: &[u8], mode: u32| {
-        let mut h = tar::Header::new_gnu();
-        h.set_size(data.len() as u64);
-        h.set_mode(mode);
-        h.set_mtime(0);
-        b.append_data(&mut h, path, data).expect("tar entry");
-    };
-    add("Dockerfile", dockerfile.as_bytes(), 0o644);
     let bb = std::fs::read(busybox()).expect("read busybox");
-    add("busybox", &bb, 0o755);
-    add("www/health", b"ok\n", 0o644);
-    b.into_inner().expect("tar")
+    tar_of(&[
+        ("Dockerfile", dockerfile.as_bytes(), 0o644),
+        ("busybox", &bb, 0o755),
+        ("www/health", b"ok\n", 0o644),
+    ])
 }
 
 /// The test MCP server (`tests/servers/mcp_test_server.rs`, built by `cargo test` as an
@@ -131,26 +130,24 @@ fn mcp_server_context(run: &str) -> Vec<u8> {
     let dockerfile = format!(
         "FROM scratch\nCOPY . /\nENTRYPOINT [\"/mcp-test-server\"]\nLABEL {TEST_LABEL}=\"{run}\"\n"
     );
-    let mut b = tar::Builder::new(Vec::new());
-    let mut add = |path: &str, data: &[u8], mode: u32| {
-        let mut h = tar::Header::new_gnu();
-        h.set_size(data.len() as u64);
-        h.set_mode(mode);
-        h.set_mtime(0);
-        b.append_data(&mut h, path, data).expect("tar entry");
-    };
-    add("Dockerfile", dockerfile.as_bytes(), 0o644);
-    add(
-        "mcp-test-server",
-        &std::fs::read(&server).expect("read the server"),
-        0o755,
-    );
-    for lib in libs {
-        let real = std::fs::canonicalize(&lib).unwrap_or(lib.clone());
-        let data = std::fs::read(&real).unwrap_or_else(|e| panic!("{}: {e}", real.display()));
-        add(lib.to_string_lossy().trim_start_matches('/'), &data, 0o755);
-    }
-    b.into_inner().expect("tar")
+    let binary = std::fs::read(&server).expect("read the server");
+    let libs: Vec<(String, Vec<u8>)> = libs
+        .iter()
+        .map(|lib| {
+            let real = std::fs::canonicalize(lib).unwrap_or(lib.clone());
+            let data = std::fs::read(&real).unwrap_or_else(|e| panic!("{}: {e}", real.display()));
+            (
+                lib.to_string_lossy().trim_start_matches('/').to_string(),
+                data,
+            )
+        })
+        .collect();
+    let mut files: Vec<(&str, &[u8], u32)> = vec![
+        ("Dockerfile", dockerfile.as_bytes(), 0o644),
+        ("mcp-test-server", &binary, 0o755),
+    ];
+    files.extend(libs.iter().map(|(p, d)| (p.as_str(), d.as_slice(), 0o755)));
+    tar_of(&files)
 }
 
 impl Harness {

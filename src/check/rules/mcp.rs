@@ -170,14 +170,7 @@ impl Rule for McpUnreachable {
         {
             return;
         }
-        let forwarded = |port: u16| {
-            ds.iter()
-                .flat_map(|d| d.service.ports.iter())
-                .filter_map(|p| p.spec.as_ref().ok())
-                .any(|s| {
-                    s.protocol == "tcp" && s.container.start <= port && port <= s.container.end
-                })
-        };
+        let forwarded = |port: u16| crate::model::dind::forward_of(project, port).is_some();
         // The networks of each inner container; none written means the default bridge.
         let nets = |c: &Container| -> Vec<String> {
             if c.networks.is_empty() {
