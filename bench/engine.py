@@ -72,8 +72,17 @@ def dindctl(*args, check=True):
     if check and proc.returncode != 0:
         sys.exit(f"dindctl {' '.join(args)}: exit {proc.returncode}\n{proc.stderr.decode()}")
     # The READY IN column of apply's table: each container's own start-to-ready time.
-    LAST_READY[:] = [float(line.split()[-1].rstrip("s")) for line in proc.stdout.decode().splitlines()
-                     if line.split() and line.split()[-1].endswith("s") and "healthy" in line]
+    LAST_READY[:] = []
+    column = None
+    for line in proc.stdout.decode().splitlines():
+        words = line.split()
+        if words[:4] == ["NAME", "STATE", "HEALTH", "READY"]:
+            column = 3
+        elif column is not None and len(words) > column and words[column].endswith("s"):
+            try:
+                LAST_READY.append(float(words[column].rstrip("s")))
+            except ValueError:
+                pass
     return took
 
 
