@@ -562,7 +562,13 @@ async fn apply_planned(
             });
         }
         report.containers.sort_by(|a, b| a.name.cmp(&b.name));
-        remember_converged(engine, &report.containers).await;
+        // The others were recorded by their own handshakes above.
+        let converged = report
+            .containers
+            .iter()
+            .filter(|r| touched.contains(&r.name) && r.error.is_none())
+            .filter_map(|r| Some((r.name.as_str(), r.mcp.as_ref()?)));
+        super::verify::remember_by_name(engine, converged).await;
         if !report.containers.is_empty() {
             out(&format!("\n{}", apply::table(&report.containers)));
         }
@@ -835,19 +841,6 @@ fn handshake_failures(checked: &[(crate::verify::Checked, crate::mcp::Expect)]) 
         );
         Outcome::Findings
     }
-}
-
-/// Keeps the handshakes of the containers apply converged, for `status`.
-async fn remember_converged(engine: &Engine, rows: &[apply::Ready]) {
-    let mut ok = Vec::new();
-    for r in rows {
-        if let (Some(v), None) = (&r.mcp, &r.error)
-            && let Ok(c) = engine.inspect_container(&r.name).await
-        {
-            ok.push((c.id.unwrap_or_default(), v.clone()));
-        }
-    }
-    crate::verify::remember(&engine.endpoint.host, &ok);
 }
 
 pub fn down(args: &DownArgs) -> Outcome {

@@ -65,11 +65,21 @@ pub(super) async fn check_desired(
 
 /// Keeps the successes for `status`, by container ID.
 async fn remember(engine: &Engine, results: &[(Checked, crate::mcp::Expect)]) {
+    let passed = results
+        .iter()
+        .filter(|(c, expect)| c.failure(expect).is_none())
+        .filter_map(|(c, _)| Some((c.container.as_str(), c.result.as_ref().ok()?)));
+    remember_by_name(engine, passed).await;
+}
+
+/// Records handshakes that passed, given by container name, for `status`.
+pub(super) async fn remember_by_name<'a>(
+    engine: &Engine,
+    passed: impl IntoIterator<Item = (&'a str, &'a crate::mcp::Verdict)>,
+) {
     let mut ok = Vec::new();
-    for (c, expect) in results {
-        if let (Ok(v), None) = (&c.result, c.failure(expect))
-            && let Ok(live) = engine.inspect_container(&c.container).await
-        {
+    for (name, v) in passed {
+        if let Ok(live) = engine.inspect_container(name).await {
             ok.push((live.id.unwrap_or_default(), v.clone()));
         }
     }
