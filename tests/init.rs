@@ -157,3 +157,32 @@ fn init_refuses_bad_server_specs() {
         "nothing written"
     );
 }
+
+#[test]
+fn init_into_a_new_directory_names_the_project_after_it() {
+    let dir = tempdir();
+    let o = run_in(
+        dir.path(),
+        &[
+            "init",
+            "--dir",
+            "New Stack",
+            "--server",
+            "search=ghcr.io/acme/search-mcp:1.2.0:3000",
+        ],
+    );
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let profile = dir.path().join("New Stack/profiles/newstack.yaml");
+    let text = std::fs::read_to_string(&profile).unwrap_or_default();
+    assert!(text.contains("project: newstack"), "{text}");
+    // The hint works from where the user stands: it enters the new directory first.
+    assert!(
+        stderr(&o)
+            .contains("next: cd 'New Stack' && dindctl check --profile profiles/newstack.yaml"),
+        "{}",
+        stderr(&o)
+    );
+    let root = dir.path().join("New Stack");
+    let o = run_in(&root, &["check", "--profile", "profiles/newstack.yaml"]);
+    assert_eq!(code(&o), 0, "{}{}", stdout(&o), stderr(&o));
+}

@@ -4,7 +4,10 @@
 //! daemon and the daemon reserves a name atomically, so of two concurrent creates exactly one
 //! succeeds; the other gets 409 Conflict. Its labels say who holds it (`io.dindctl.lock*`).
 //! It carries no `io.dindctl.project` label, so plans never see it as one of the project's
-//! containers.
+//! containers. It is made from [`LOCK_IMAGE`], an empty file system that dindctl imports
+//! (`POST /images/create?fromSrc=-`, 0 bytes), so the lock works on a daemon that holds no
+//! image at all — the first deploy onto an empty DinD daemon — and needs no registry; the
+//! image is removed again with the last lock that used it.
 //!
 //! A lock whose holder ran on this machine and is gone (its process no longer exists, or is
 //! another process that reused the pid) is stale and taken over. A holder on another machine
@@ -16,6 +19,7 @@ use std::time::{Duration, Instant};
 use bollard::models::{ContainerCreateBody, HostConfig};
 
 use crate::engine::Engine;
+use crate::engine::images::LOCK_IMAGE;
 
 const LABEL: &str = "io.dindctl.lock";
 const HOLDER: &str = "io.dindctl.lock.holder";
@@ -89,12 +93,10 @@ impl Holder {
 }
 
 /// Takes the lock of `project` for `command` (`apply`, `down`), waiting up to `timeout` for
-/// a holder to finish. `image` is any image on the daemon (the lock container is created
-/// from it, never started).
+/// a holder to finish.
 pub async fn acquire(
     engine: &Engine,
     project: &str,
-    image: &str,
     command: &str,
     timeout: Duration,
 ) -> Result<Lock, String> {
@@ -116,7 +118,7 @@ pub async fn acquire(
         (SINCE.to_string(), now_secs().to_string()),
     ]);
     let body = ContainerCreateBody {
-        image: Some(image.to_string()),
+        image: Some(LOCK_IMAGE.to_string()),
         cmd: Some(vec!["dindctl-lock".into()]),
         labels: Some(labels),
         host_config: Some(HostConfig {
@@ -127,10 +129,22 @@ pub async fn acquire(
     };
     let deadline = Instant::now() + timeout;
     let mut said_waiting = false;
+    let mut imported = false;
     loop {
         match engine.create_container(&name, body.clone()).await {
             Ok(_) => return Ok(Lock { name }),
             Err(e) if e.is_conflict() => {}
+            // No lock image yet, or another process's release removed it just now.
+            Err(e) if e.missing => {
+                if imported && Instant::now() >= deadline {
+                    return Err(format!("cannot take the lock `{name}`: {e}"));
+                }
+                engine.ensure_lock_image().await.map_err(|e| {
+                    format!("cannot take the lock `{name}`: importing its image `{LOCK_IMAGE}` failed: {e}")
+                })?;
+                imported = true;
+                continue;
+            }
             Err(e) => return Err(format!("cannot take the lock `{name}`: {e}")),
         }
         let holder = match engine.inspect_container(&name).await {
@@ -176,7 +190,10 @@ impl Lock {
                 "warning: cannot remove the lock `{}`: {e} (`docker rm {}` releases it)",
                 self.name, self.name
             );
+            return;
         }
+        // Another project's lock may still use the image: then it stays.
+        engine.remove_image_if_unused(LOCK_IMAGE).await;
     }
 }
 

@@ -3,6 +3,7 @@
 //! each container to become healthy (or running and stable) that fails fast on exit, OOM or
 //! unhealthy with the container's last log lines and health-check output.
 
+pub mod images;
 pub mod lock;
 mod progress;
 

@@ -7,6 +7,8 @@ use std::time::Instant;
 
 pub struct Progress {
     live: bool,
+    /// `--quiet`: nothing at all.
+    quiet: bool,
     started: Instant,
     state: Mutex<State>,
 }
@@ -23,12 +25,29 @@ impl Progress {
     pub fn new(live: bool) -> Self {
         Self {
             live,
+            quiet: false,
             started: Instant::now(),
             state: Mutex::new(State::default()),
         }
     }
 
+    /// Prints nothing at all (`--quiet`).
+    pub fn silent() -> Self {
+        Self {
+            quiet: true,
+            ..Self::new(false)
+        }
+    }
+
+    /// Whether lines are redrawn in place (a terminal).
+    pub fn is_live(&self) -> bool {
+        self.live
+    }
+
     pub fn update(&self, name: &str, status: &str) {
+        if self.quiet {
+            return;
+        }
         let Ok(mut st) = self.state.lock() else {
             return;
         };
@@ -50,6 +69,9 @@ impl Progress {
 
     /// A line that is not about one container.
     pub fn note(&self, text: &str) {
+        if self.quiet {
+            return;
+        }
         let Ok(mut st) = self.state.lock() else {
             return;
         };

@@ -1,12 +1,13 @@
 //! `dindctl apply`, `diff`, `status`, `down`: the commands that talk to a daemon.
 
 use std::io::IsTerminal as _;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::time::Duration;
 
 use super::{Outcome, out, out_line, print_diagnostics};
 use crate::apply::{self, Progress};
 use crate::check;
+use crate::clock::{human_duration, now_secs, parse_rfc3339};
 use crate::diag::{Diagnostic, Severity};
 use crate::engine::{EndpointRequest, Engine};
 use crate::load::{self, MemoryFile};
@@ -92,6 +93,35 @@ pub struct ApplyArgs {
     /// from this machine, the others from inside the daemon), `host`, or `inside`.
     #[arg(long, value_enum, default_value = "auto")]
     pub probe_from: crate::verify::Via,
+    #[command(flatten)]
+    pub images: ImageArgs,
+    /// No progress lines (the plan, the table and errors are still printed).
+    #[arg(long, short = 'q')]
+    pub quiet: bool,
+}
+
+/// How the images a plan needs get onto the daemon.
+#[derive(Debug, Clone, clap::Args)]
+pub struct ImageArgs {
+    /// Pull policy for every image in this run, instead of each manifest's `pull_policy`.
+    #[arg(long, value_name = "POLICY", value_parser = parse_pull)]
+    pub pull: Option<crate::model::pull::PullPolicy>,
+    /// Carry the images the daemon lacks (or holds in another version) from this daemon
+    /// instead of pulling: `host` (the docker CLI's own daemon), `unix:///…`, `tcp://…`, or a
+    /// docker context (default: the profile's `dind.images_from`).
+    #[arg(long, value_name = "DAEMON")]
+    pub images_from: Option<String>,
+}
+
+fn parse_pull(s: &str) -> Result<crate::model::pull::PullPolicy, String> {
+    match s {
+        "always" | "missing" | "never" => {
+            crate::model::pull::PullPolicy::parse(s).ok_or_else(|| s.to_string())
+        }
+        _ => Err(format!(
+            "`{s}` is not a pull policy (always, missing, never)"
+        )),
+    }
 }
 
 #[derive(Debug, clap::Args)]
@@ -111,6 +141,8 @@ pub struct DiffArgs {
     /// Compare the outer compose stack with the containers of the host daemon instead.
     #[arg(long)]
     pub outer: bool,
+    #[command(flatten)]
+    pub images: ImageArgs,
 }
 
 #[derive(Debug, clap::Args)]
@@ -160,8 +192,12 @@ pub(super) struct Loaded {
     pub stack: Stack,
     pub findings: Vec<Diagnostic>,
     pub project: String,
+    /// What named the project (`from --project-name`, `from the name of the directory …`).
+    pub project_origin: String,
     pub endpoint_host: Option<String>,
     pub endpoint_certs: Option<PathBuf>,
+    /// The profile's `dind.images_from`.
+    pub images_from: Option<String>,
 }
 
 pub(super) fn load_stack(args: &StackArgs) -> Result<Loaded, Outcome> {
@@ -170,6 +206,7 @@ pub(super) fn load_stack(args: &StackArgs) -> Result<Loaded, Outcome> {
     let mut memory: Vec<MemoryFile> = Vec::new();
     let mut profile_project = None;
     let (mut endpoint_host, mut endpoint_certs) = (None, None);
+    let mut images_from = None;
     if args.source.from_profile() {
         match super::check::render_profile(
             args.source.profile_name(),
@@ -179,6 +216,7 @@ pub(super) fn load_stack(args: &StackArgs) -> Result<Loaded, Outcome> {
             Ok((files, _, profile)) => {
                 memory = files;
                 profile_project = Some(profile.project.clone());
+                images_from = profile.dind.images_from.clone();
                 if let Some(e) = &profile.dind.endpoint {
                     endpoint_host = Some(e.host.clone());
                     endpoint_certs = e.cert_path.as_ref().map(PathBuf::from);
@@ -197,38 +235,27 @@ pub(super) fn load_stack(args: &StackArgs) -> Result<Loaded, Outcome> {
             return Err(Outcome::Failed);
         }
     };
-    let project = args
-        .project_name
-        .clone()
-        .or(profile_project)
-        .or_else(|| compose_name(&stack))
-        .or_else(|| {
-            let first = args.source.files.first().or(args.source.paths.first())?;
-            let dir = if first.is_dir() {
-                first.clone()
-            } else {
-                first.parent().map(Path::to_path_buf).unwrap_or_default()
-            };
-            let mut dir = std::fs::canonicalize(&dir).unwrap_or(dir);
-            // `deploy/mcp-manifests` belongs to the `deploy` stack.
-            if dir
-                .file_name()
-                .is_some_and(|n| load::MANIFEST_DIRS.iter().any(|m| n == *m))
-                && let Some(parent) = dir.parent()
-            {
-                dir = parent.to_path_buf();
-            }
-            dir.file_name().map(|n| n.to_string_lossy().to_string())
-        })
-        .map(|p| normalize_project(&p))
-        .unwrap_or_else(|| "dindctl".into());
+    let compose_name = compose_name(&stack);
+    let project = crate::project::resolve(&crate::project::Sources {
+        flag: args.project_name.as_deref(),
+        env: stack.env_project_name.as_deref(),
+        compose_name: compose_name.as_deref(),
+        profile: profile_project.as_deref(),
+        dir: stack.project_dir.as_deref(),
+    })
+    .map_err(|e| {
+        eprintln!("error: {e}");
+        Outcome::Failed
+    })?;
     Ok(Loaded {
         db,
         stack,
         findings,
-        project,
+        project: project.name,
+        project_origin: project.origin,
         endpoint_host,
         endpoint_certs,
+        images_from,
     })
 }
 
@@ -241,17 +268,16 @@ fn compose_name(stack: &Stack) -> Option<String> {
         .map(|t| t.value.text)
 }
 
-/// Lowercase letters, digits, `-` and `_`, as compose project names.
-pub(super) fn normalize_project(s: &str) -> String {
-    let n: String = s
-        .to_lowercase()
-        .chars()
-        .filter(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_')
-        .collect();
-    if n.is_empty() { "dindctl".into() } else { n }
+pub(super) fn connect(conn: &ConnArgs, loaded: Option<&Loaded>) -> Result<Engine, Outcome> {
+    connect_named(conn, loaded, None)
 }
 
-pub(super) fn connect(conn: &ConnArgs, loaded: Option<&Loaded>) -> Result<Engine, Outcome> {
+/// [`connect`], for a project named outright (`-p NAME` without a stack).
+fn connect_named(
+    conn: &ConnArgs,
+    loaded: Option<&Loaded>,
+    named: Option<&str>,
+) -> Result<Engine, Outcome> {
     let req = EndpointRequest {
         host: conn.host.clone(),
         tlscacert: conn.tlscacert.clone(),
@@ -269,6 +295,11 @@ pub(super) fn connect(conn: &ConnArgs, loaded: Option<&Loaded>) -> Result<Engine
     })?;
     // Which daemon, and why that one, before anything else is said about it.
     eprintln!("daemon: {} (from {})", endpoint.host, endpoint.origin);
+    if let Some(l) = loaded {
+        eprintln!("project: {} ({})", l.project, l.project_origin);
+    } else if let Some(name) = named {
+        eprintln!("project: {name} (from --project-name)");
+    }
     crate::engine::block_on(Engine::connect(&endpoint)).map_err(|e| {
         eprintln!("error: {e}");
         Outcome::Failed
@@ -279,8 +310,6 @@ pub(super) fn connect(conn: &ConnArgs, loaded: Option<&Loaded>) -> Result<Engine
 struct Planned {
     desired: Desired,
     plan: plan::Plan,
-    /// Images the daemon does not have (only when they were tolerated: a diff or dry run).
-    missing_images: Vec<String>,
 }
 
 /// Whether a plan may be shown although some images are not on the daemon: `diff` and
@@ -297,6 +326,7 @@ async fn make_plan(
     mut desired: Desired,
     prune: bool,
     need: Images,
+    needs: &[apply::images::Need],
 ) -> Result<Planned, String> {
     let mut refs: Vec<String> = desired
         .containers
@@ -324,7 +354,7 @@ async fn make_plan(
                     ));
                 }
             }
-            msg.push_str("  = help: build or load the image on that daemon first (`docker build`, `docker load`); dindctl does not pull. Nothing was created.");
+            msg.push_str("  = help: the image went missing after it was pulled or found; run apply again. Nothing was created.");
             return Err(msg);
         }
     };
@@ -361,37 +391,78 @@ async fn make_plan(
                 continue;
             };
             if missing_images.contains(&c.spec.image) {
-                a.reasons.insert(
-                    0,
-                    format!(
-                        "image not present: `{}` is not on the daemon at {}; build or load it before apply",
+                let step = needs
+                    .iter()
+                    .find(|n| n.image == c.spec.image)
+                    .map(|n| n.step.clone());
+                let reason = match step {
+                    Some(apply::images::Step::Pull { .. }) => format!(
+                        "image `{}` is not on the daemon at {}: apply pulls it first (the plan compares without the image's defaults)",
                         c.spec.image, engine.endpoint.host
                     ),
-                );
+                    Some(apply::images::Step::Carry { .. }) => format!(
+                        "image `{}` is not on the daemon at {}: apply carries it in first (the plan compares without the image's defaults)",
+                        c.spec.image, engine.endpoint.host
+                    ),
+                    _ => format!(
+                        "image not present: `{}` is not on the daemon at {}, and apply will not pull it (pull_policy `never`); build or load it before apply",
+                        c.spec.image, engine.endpoint.host
+                    ),
+                };
+                a.reasons.insert(0, reason);
             }
         }
     }
-    Ok(Planned {
-        desired,
-        plan,
-        missing_images,
-    })
+    Ok(Planned { desired, plan })
 }
 
-/// After a plan shown without some of its images: says that `apply` would refuse.
-fn note_missing_images(planned: &Planned) {
-    if !planned.missing_images.is_empty() {
-        eprintln!(
-            "note: {} image(s) not on the daemon ({}): the plan compares without their defaults, and `apply` refuses until they are built or loaded (`docker build`, `docker load`; dindctl does not pull)",
-            planned.missing_images.len(),
-            planned
-                .missing_images
-                .iter()
-                .map(|i| format!("`{i}`"))
-                .collect::<Vec<_>>()
-                .join(", ")
-        );
+/// What apply does for each image before the plan: `pull`, `carry` or refuses (`missing`).
+fn image_lines(needs: &[apply::images::Need], source: Option<&str>) -> String {
+    use apply::images::Step;
+    let mut out = String::new();
+    for n in needs {
+        let line = match &n.step {
+            Step::Present => continue,
+            Step::Pull { why } => format!("  pull  {} ({why})\n", n.image),
+            Step::Carry { why } => format!(
+                "  carry {} from {} ({why})\n",
+                n.image,
+                source.unwrap_or("the source daemon")
+            ),
+            Step::Missing { why } => format!("  missing {} ({why}): apply refuses\n", n.image),
+        };
+        out.push_str(&line);
     }
+    if out.is_empty() {
+        out
+    } else {
+        format!("Images:\n{out}\n")
+    }
+}
+
+/// The image steps for `--format json`.
+fn image_json(needs: &[apply::images::Need]) -> serde_json::Value {
+    use apply::images::Step;
+    serde_json::Value::Array(
+        needs
+            .iter()
+            .map(|n| {
+                let (action, why) = match &n.step {
+                    Step::Present => ("present", String::new()),
+                    Step::Pull { why } => ("pull", why.clone()),
+                    Step::Carry { why } => ("carry", why.clone()),
+                    Step::Missing { why } => ("missing", why.clone()),
+                };
+                serde_json::json!({
+                    "image": n.image,
+                    "action": action,
+                    "reason": why,
+                    "pull_policy": n.policy.as_str(),
+                    "platform": n.platform,
+                })
+            })
+            .collect(),
+    )
 }
 
 pub(super) fn desired_state(loaded: &Loaded) -> Result<Desired, Outcome> {
@@ -439,34 +510,50 @@ fn apply_inner(args: &ApplyArgs) -> Result<Outcome, Outcome> {
     }
     let desired = desired_state(&loaded)?;
     let engine = connect(&args.conn, Some(&loaded))?.outlast(args.stop_timeout);
+    let source = images_source(&args.images, &loaded, &args.conn)?;
     crate::engine::block_on(async {
         // One apply or down of a project at a time, on the daemon (a dry run changes nothing).
         let lock = if args.dry_run {
             None
         } else {
-            let image = match desired.containers.first() {
-                Some(c) => Some(c.spec.image.clone()),
-                None => engine.any_image().await.ok().flatten(),
-            };
-            match image {
-                Some(image) => Some(
-                    apply::lock::acquire(
-                        &engine,
-                        &loaded.project,
-                        &image,
-                        "apply",
-                        args.lock_timeout,
-                    )
+            Some(
+                apply::lock::acquire(&engine, &loaded.project, "apply", args.lock_timeout)
                     .await
                     .map_err(|e| {
                         eprintln!("{e}");
                         Outcome::Failed
                     })?,
-                ),
-                None => None,
-            }
+            )
         };
-        let result = apply_planned(args, &loaded, &engine, desired).await;
+        let result = async {
+            let source = match &source {
+                Some(endpoint) => Some(Engine::connect(endpoint).await.map_err(|e| {
+                    eprintln!("error: the daemon to carry images from: {e}");
+                    Outcome::Failed
+                })?),
+                None => None,
+            };
+            let progress = if args.quiet {
+                Progress::silent()
+            } else {
+                Progress::new(std::io::stderr().is_terminal())
+            };
+            let needs = crate::deploy::prepare_images(
+                &engine,
+                source.as_ref(),
+                &desired,
+                &image_options(&args.images, args.parallel),
+                &progress,
+                args.dry_run,
+            )
+            .await
+            .map_err(|failed| {
+                report_image_failures(&loaded, &engine, &failed);
+                Outcome::Failed
+            })?;
+            apply_planned(args, &loaded, &engine, desired, &needs).await
+        }
+        .await;
         if let Some(lock) = lock {
             lock.release(&engine).await;
         }
@@ -474,11 +561,71 @@ fn apply_inner(args: &ApplyArgs) -> Result<Outcome, Outcome> {
     })
 }
 
+fn image_options(args: &ImageArgs, parallel: usize) -> apply::images::ImageOptions {
+    apply::images::ImageOptions {
+        pull: args.pull,
+        parallel: parallel.max(1),
+        plain_every: Duration::from_secs(5),
+        retries: 3,
+    }
+}
+
+/// The daemon to carry images from, when `--images-from` or the profile names one.
+fn images_source(
+    args: &ImageArgs,
+    loaded: &Loaded,
+    conn: &ConnArgs,
+) -> Result<Option<crate::engine::Endpoint>, Outcome> {
+    let (spec, origin) = match (&args.images_from, &loaded.images_from) {
+        (Some(s), _) => (s.clone(), "--images-from"),
+        (None, Some(s)) => (s.clone(), "the profile's `dind.images_from`"),
+        (None, None) => return Ok(None),
+    };
+    let endpoint =
+        crate::deploy::images_source(&spec, origin, conn.timeout, &|k| std::env::var(k).ok())
+            .map_err(|e| {
+                eprintln!("error: --images-from `{spec}`: {e}");
+                Outcome::Failed
+            })?;
+    eprintln!("images from: {} ({})", endpoint.host, endpoint.origin);
+    Ok(Some(endpoint))
+}
+
+/// Each missing image or failed pull, at every manifest line that names the image.
+fn report_image_failures(loaded: &Loaded, engine: &Engine, failed: &crate::deploy::ImagesFailed) {
+    for n in &failed.missing {
+        let why = match &n.step {
+            apply::images::Step::Missing { why } => why.clone(),
+            _ => String::new(),
+        };
+        for span in &n.spans {
+            eprintln!(
+                "{}: error[apply]: image `{}` is needed but {why} (daemon {})",
+                loaded.db.location(*span),
+                n.image,
+                engine.endpoint.host
+            );
+        }
+    }
+    if !failed.missing.is_empty() {
+        eprintln!(
+            "  = help: let apply pull it (`--pull missing`, or drop `pull_policy: never`), carry it in (`--images-from host`), or build or load it on that daemon; nothing was created"
+        );
+    }
+    for e in &failed.errors {
+        for span in &e.spans {
+            eprintln!("{}: error[pull]: {}", loaded.db.location(*span), e.message);
+        }
+        eprintln!("  = help: {}; no container was created or removed", e.help);
+    }
+}
+
 async fn apply_planned(
     args: &ApplyArgs,
     loaded: &Loaded,
     engine: &Engine,
     desired: Desired,
+    needs: &[apply::images::Need],
 ) -> Result<Outcome, Outcome> {
     {
         let need = if args.dry_run {
@@ -486,17 +633,19 @@ async fn apply_planned(
         } else {
             Images::Required
         };
-        let planned = make_plan(engine, loaded, desired, args.prune, need)
+        let planned = make_plan(engine, loaded, desired, args.prune, need, needs)
             .await
             .map_err(|e| {
                 eprintln!("{e}");
                 Outcome::Failed
             })?;
+        if args.dry_run {
+            out(&image_lines(needs, None));
+        }
         if args.dry_run || planned.plan.has_changes() || planned.plan.count(&[Change::Orphan]) > 0 {
             out(&plan::render::human(&planned.plan, colors()));
         }
         if args.dry_run {
-            note_missing_images(&planned);
             return Ok(Outcome::Clean);
         }
         let cx = super::verify::context(loaded, engine, args.probe_from);
@@ -595,6 +744,7 @@ async fn apply_planned(
             planned.desired.clone(),
             args.prune,
             Images::Required,
+            needs,
         )
         .await
         .map_err(|e| {
@@ -635,28 +785,55 @@ pub fn diff(args: &DiffArgs) -> Outcome {
     let Ok(engine) = connect(&args.conn, Some(&loaded)) else {
         return error;
     };
-    let planned = match crate::engine::block_on(make_plan(
-        &engine,
-        &loaded,
-        desired,
-        args.prune,
-        Images::MayBeMissing,
-    )) {
+    let Ok(source) = images_source(&args.images, &loaded, &args.conn) else {
+        return error;
+    };
+    let planned = crate::engine::block_on(async {
+        let source = match &source {
+            Some(endpoint) => Some(
+                Engine::connect(endpoint)
+                    .await
+                    .map_err(|e| format!("error: the daemon to carry images from: {e}"))?,
+            ),
+            None => None,
+        };
+        let needs = crate::deploy::prepare_images(
+            &engine,
+            source.as_ref(),
+            &desired,
+            &image_options(&args.images, 1),
+            &Progress::silent(),
+            true,
+        )
+        .await
+        .unwrap_or_default();
+        let planned = make_plan(
+            &engine,
+            &loaded,
+            desired,
+            args.prune,
+            Images::MayBeMissing,
+            &needs,
+        )
+        .await?;
+        Ok::<_, String>((planned, needs))
+    });
+    let (planned, needs) = match planned {
         Ok(p) => p,
         Err(e) => {
             eprintln!("{e}");
             return error;
         }
     };
-    let outcome = show_plan(
+    let source_host = source.as_ref().map(|s| s.host.as_str());
+    show_plan(
         &planned.plan,
         args.format,
         colors(),
         args.detailed_exitcode,
         &engine.endpoint,
-    );
-    note_missing_images(&planned);
-    outcome
+        Some((&needs, source_host)),
+    )
 }
 
 /// Prints a plan in the chosen format; with `--detailed-exitcode`, changes exit 2.
@@ -666,18 +843,35 @@ pub(super) fn show_plan(
     colors: Colors,
     detailed_exitcode: bool,
     daemon: &crate::engine::Endpoint,
+    images: Option<(&[apply::images::Need], Option<&str>)>,
 ) -> Outcome {
+    // An image to fetch is a change; refreshing one the daemon has (`always`) is not.
+    let pulls = images.is_some_and(|(needs, _)| {
+        needs.iter().any(|n| match n.step {
+            apply::images::Step::Present => false,
+            apply::images::Step::Pull { .. } => !n.present,
+            _ => true,
+        })
+    });
     match format {
-        PlanFormat::Human => out(&plan::render::human(plan, colors)),
+        PlanFormat::Human => {
+            if let Some((needs, source)) = images {
+                out(&image_lines(needs, source));
+            }
+            out(&plan::render::human(plan, colors))
+        }
         PlanFormat::Json => {
             let mut json = plan::render::json(plan);
             if let Some(o) = json.as_object_mut() {
                 o.insert("daemon".into(), daemon_json(daemon));
+                if let Some((needs, _)) = images {
+                    o.insert("images".into(), image_json(needs));
+                }
             }
             out_line(&serde_json::to_string_pretty(&json).unwrap_or_default())
         }
     }
-    if detailed_exitcode && plan.has_changes() {
+    if detailed_exitcode && (plan.has_changes() || pulls) {
         Outcome::Exit(2)
     } else {
         Outcome::Clean
@@ -701,8 +895,8 @@ fn project_only(stack: &StackArgs) -> Result<Option<Loaded>, Outcome> {
 /// The project and a connected engine, for commands that need no desired state.
 fn target(stack: &StackArgs, conn: &ConnArgs) -> Result<(String, Engine), Outcome> {
     let loaded = project_only(stack)?;
-    let project = project_of(stack, loaded.as_ref());
-    let engine = connect(conn, loaded.as_ref())?;
+    let project = project_of(stack, loaded.as_ref())?;
+    let engine = connect_named(conn, loaded.as_ref(), Some(&project))?;
     Ok((project, engine))
 }
 
@@ -760,11 +954,20 @@ pub fn status(args: &StatusArgs) -> Outcome {
     Outcome::Clean
 }
 
-fn project_of(stack: &StackArgs, loaded: Option<&Loaded>) -> String {
-    loaded
-        .map(|l| l.project.clone())
-        .or_else(|| stack.project_name.as_deref().map(normalize_project))
-        .unwrap_or_else(|| "dindctl".into())
+fn project_of(stack: &StackArgs, loaded: Option<&Loaded>) -> Result<String, Outcome> {
+    match loaded {
+        Some(l) => Ok(l.project.clone()),
+        // Only a project named outright loads no stack.
+        None => crate::project::resolve(&crate::project::Sources {
+            flag: stack.project_name.as_deref(),
+            ..Default::default()
+        })
+        .map(|p| p.name)
+        .map_err(|e| {
+            eprintln!("error: {e}");
+            Outcome::Failed
+        }),
+    }
 }
 
 fn status_table(containers: &[live::LiveContainer], daemon: &str) -> String {
@@ -850,25 +1053,15 @@ pub fn down(args: &DownArgs) -> Outcome {
     };
     let engine = engine.outlast(args.stop_timeout);
     crate::engine::block_on(async {
-        let lock = match engine.any_image().await.ok().flatten() {
-            Some(image) => {
-                match apply::lock::acquire(&engine, &project, &image, "down", args.lock_timeout)
-                    .await
-                {
-                    Ok(l) => Some(l),
-                    Err(e) => {
-                        eprintln!("{e}");
-                        return Outcome::Failed;
-                    }
-                }
+        let lock = match apply::lock::acquire(&engine, &project, "down", args.lock_timeout).await {
+            Ok(l) => l,
+            Err(e) => {
+                eprintln!("{e}");
+                return Outcome::Failed;
             }
-            // No image at all: nothing to lock with, and no container of any project.
-            None => None,
         };
         let outcome = down_locked(args, &project, &engine).await;
-        if let Some(lock) = lock {
-            lock.release(&engine).await;
-        }
+        lock.release(&engine).await;
         outcome
     })
 }
@@ -937,60 +1130,10 @@ async fn down_locked(args: &DownArgs, project: &str, engine: &Engine) -> Outcome
     }
 }
 
-fn now_secs() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_secs() as i64)
-        .unwrap_or(0)
-}
-
 /// Seconds since an RFC 3339 timestamp (`2026-11-27T10:11:12.123Z`).
 fn uptime(started: &str, now: i64) -> Option<i64> {
     let t = parse_rfc3339(started)?;
     (t > 0).then(|| (now - t).max(0))
-}
-
-pub fn parse_rfc3339(s: &str) -> Option<i64> {
-    let (date, time) = s.split_once('T')?;
-    let mut d = date.split('-').map(|p| p.parse::<i64>().ok());
-    let (y, m, day) = (d.next()??, d.next()??, d.next()??);
-    let time = time.trim_end_matches('Z');
-    let (time, offset) = match time.rfind(['+', '-']) {
-        Some(i) => {
-            let (t, o) = time.split_at(i);
-            let sign = if o.starts_with('-') { -1 } else { 1 };
-            let (oh, om) = o[1..].split_once(':')?;
-            (
-                t,
-                sign * (oh.parse::<i64>().ok()? * 3600 + om.parse::<i64>().ok()? * 60),
-            )
-        }
-        None => (time, 0),
-    };
-    let mut t = time.split(':');
-    let (h, mi) = (
-        t.next()?.parse::<i64>().ok()?,
-        t.next()?.parse::<i64>().ok()?,
-    );
-    let sec = t.next()?.split('.').next()?.parse::<i64>().ok()?;
-    // Days from the civil date (Howard Hinnant's algorithm).
-    let y = if m <= 2 { y - 1 } else { y };
-    let era = y.div_euclid(400);
-    let yoe = y - era * 400;
-    let mp = (m + 9) % 12;
-    let doy = (153 * mp + 2) / 5 + day - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    let days = era * 146097 + doe - 719468;
-    Some(days * 86400 + h * 3600 + mi * 60 + sec - offset)
-}
-
-fn human_duration(secs: i64) -> String {
-    match secs {
-        s if s < 60 => format!("{s}s"),
-        s if s < 3600 => format!("{}m{}s", s / 60, s % 60),
-        s if s < 86400 => format!("{}h{}m", s / 3600, (s % 3600) / 60),
-        s => format!("{}d{}h", s / 86400, (s % 86400) / 3600),
-    }
 }
 
 #[cfg(test)]
@@ -999,23 +1142,6 @@ mod tests {
 
     #[test]
     fn timestamps() {
-        assert_eq!(parse_rfc3339("1970-01-01T00:00:00Z"), Some(0));
-        assert_eq!(
-            parse_rfc3339("2026-11-27T10:00:00.123456789Z"),
-            Some(1795773600)
-        );
-        assert_eq!(parse_rfc3339("2026-11-27T11:00:00+01:00"), Some(1795773600));
-        assert_eq!(
-            parse_rfc3339("0001-01-01T00:00:00Z").map(|t| t < 0),
-            Some(true)
-        );
-        assert_eq!(parse_rfc3339("garbage"), None);
         assert_eq!(human_duration(3725), "1h2m");
-    }
-
-    #[test]
-    fn project_names() {
-        assert_eq!(normalize_project("My Stack.v2"), "mystackv2");
-        assert_eq!(normalize_project("..."), "dindctl");
     }
 }

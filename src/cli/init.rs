@@ -66,12 +66,22 @@ fn parse_server(spec: &str) -> Result<Server, String> {
 }
 
 /// A compose project name from a directory name, as compose normalizes it.
+/// The directory need not exist yet (`init --dir NEWDIR`).
 fn project_name(dir: &Path) -> String {
-    let name = std::fs::canonicalize(dir)
-        .ok()
-        .and_then(|d| d.file_name().map(|n| n.to_string_lossy().into_owned()))
-        .unwrap_or_default();
-    super::engine::normalize_project(&name)
+    let name = crate::project::dir_basename(dir).unwrap_or_default();
+    crate::project::normalize(&name)
+}
+
+/// A path as one shell word (single-quoted unless it is plain).
+fn shell_word(s: &str) -> String {
+    if !s.is_empty()
+        && s.chars()
+            .all(|c| c.is_ascii_alphanumeric() || "/._-+,:@".contains(c))
+    {
+        s.to_string()
+    } else {
+        format!("'{}'", s.replace('\'', "'\\''"))
+    }
 }
 
 /// A YAML scalar that reads back as exactly `s`.
@@ -184,14 +194,7 @@ pub fn run(args: &InitArgs) -> Outcome {
         .unwrap_or_else(|| project_name(&args.dir));
     // Compose's rule for project names: lowercase letters, digits, `-` and `_`, starting with
     // a letter or digit.
-    let valid = project
-        .chars()
-        .next()
-        .is_some_and(|c| c.is_ascii_lowercase() || c.is_ascii_digit())
-        && project
-            .chars()
-            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '_');
-    if !valid {
+    if !crate::project::is_valid(&project) {
         eprintln!(
             "error: `{project}` is not a compose project name\n  = help: use lowercase letters, digits, `-` and `_`, starting with a letter or digit (--project)"
         );
@@ -245,8 +248,16 @@ pub fn run(args: &InitArgs) -> Outcome {
     for (path, _) in &writes {
         eprintln!("wrote {}", path.display());
     }
+    // From where the user stands: the profile's paths are the project directory's.
+    let cd = if crate::project::absolute_dir(&args.dir)
+        == crate::project::absolute_dir(Path::new("."))
+    {
+        String::new()
+    } else {
+        format!("cd {} && ", shell_word(&args.dir.display().to_string()))
+    };
     eprintln!(
-        "next: dindctl check --profile profiles/{project}.yaml && dindctl render --profile profiles/{project}.yaml"
+        "next: {cd}dindctl check --profile profiles/{project}.yaml && dindctl render --profile profiles/{project}.yaml"
     );
     Outcome::Clean
 }

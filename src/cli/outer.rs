@@ -132,6 +132,7 @@ pub fn diff(args: &DiffArgs, stack: &Stack, project: &str, error: Outcome) -> Ou
         plan::render::Colors { on: false },
         args.detailed_exitcode,
         &endpoint,
+        None,
     )
 }
 

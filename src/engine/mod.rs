@@ -4,8 +4,10 @@
 //! that failed, an API too old.
 
 pub mod attach;
+pub mod auth;
 pub mod context;
 mod diagnose;
+pub mod images;
 mod ops;
 pub mod relay;
 

@@ -226,6 +226,30 @@ impl Engine {
         text
     }
 
+    /// A container's output as `(is_stderr, text)` chunks (a TTY container's all on stdout).
+    pub fn log_stream(
+        &self,
+        id: &str,
+        follow: bool,
+        tail: Option<usize>,
+        since: Option<i32>,
+        timestamps: bool,
+    ) -> impl futures_util::Stream<Item = Result<(bool, String), String>> + use<> {
+        let mut opts = LogsOptionsBuilder::new()
+            .stdout(true)
+            .stderr(true)
+            .follow(follow)
+            .timestamps(timestamps)
+            .tail(&tail.map_or("all".to_string(), |t| t.to_string()));
+        if let Some(s) = since {
+            opts = opts.since(s);
+        }
+        let docker = self.docker.clone();
+        let id = id.to_string();
+        let opts = opts.build();
+        async_stream_logs(docker, id, opts)
+    }
+
     pub async fn list_networks(&self) -> Res<Vec<Network>> {
         let opts = ListNetworksOptionsBuilder::new().build();
         Ok(self.docker.list_networks(Some(opts)).await?)
@@ -293,4 +317,32 @@ impl Engine {
     pub async fn inspect_image(&self, reference: &str) -> Res<ImageInspect> {
         Ok(self.docker.inspect_image(reference).await?)
     }
+}
+
+/// The log stream of one container, owning its client (so it outlives the borrow of `self`).
+fn async_stream_logs(
+    docker: bollard::Docker,
+    id: String,
+    opts: bollard::query_parameters::LogsOptions,
+) -> impl futures_util::Stream<Item = Result<(bool, String), String>> {
+    let (tx, rx) = tokio::sync::mpsc::channel(64);
+    tokio::spawn(async move {
+        let mut logs = docker.logs(&id, Some(opts));
+        while let Some(item) = logs.next().await {
+            let out = item
+                .map(|chunk| {
+                    let is_err = matches!(chunk, bollard::container::LogOutput::StdErr { .. });
+                    (is_err, chunk.to_string())
+                })
+                .map_err(|e| describe(&e));
+            let failed = out.is_err();
+            if tx.send(out).await.is_err() || failed {
+                break;
+            }
+        }
+    });
+    futures_util::stream::unfold(rx, |mut rx| async move {
+        let item = rx.recv().await?;
+        Some((item, rx))
+    })
 }

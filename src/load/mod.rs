@@ -304,6 +304,25 @@ fn service_env_files(
     }
 }
 
+/// The directory of a stack without compose files: the first path given (a file's
+/// directory; `deploy/mcp-manifests` belongs to `deploy`), else the current directory.
+fn stack_dir(inputs: &Inputs) -> Option<PathBuf> {
+    let dir = match inputs.paths.first() {
+        Some(first) if first.is_dir() => first.clone(),
+        Some(first) => first.parent().map(Path::to_path_buf).unwrap_or_default(),
+        None if inputs.current_directory => PathBuf::from("."),
+        None => return None,
+    };
+    let dir = crate::project::absolute_dir(&dir);
+    if dir
+        .file_name()
+        .is_some_and(|n| MANIFEST_DIRS.iter().any(|m| n == *m))
+    {
+        return dir.parent().map(Path::to_path_buf);
+    }
+    Some(dir)
+}
+
 /// Loads the stack named by `inputs` (and `memory`, files already in memory) into `db`.
 pub fn load(
     inputs: &Inputs,
@@ -313,7 +332,11 @@ pub fn load(
     let mut found = discover::find(inputs, memory)?;
     let mut findings = Vec::new();
     let env = environment(inputs, found.project_dir.as_deref(), db, &mut findings)?;
-    let mut stack = Stack::default();
+    let mut stack = Stack {
+        project_dir: found.project_dir.clone().or_else(|| stack_dir(inputs)),
+        env_project_name: env.get("COMPOSE_PROJECT_NAME").map(str::to_string),
+        ..Stack::default()
+    };
     let mut ctx = compose::Ctx::new(db);
     ctx.findings = findings;
     ctx.memory = memory

@@ -70,6 +70,11 @@ pub struct Container {
     pub devices: Vec<Spanned<Device>>,
     /// `spec.mcp`: how to speak MCP to the server; `None` when absent or unreadable.
     pub mcp: Option<McpSpec>,
+    /// `spec.pull_policy`; `None` when absent (compose's default, `missing`) or unreadable
+    /// (the schema reports it).
+    pub pull_policy: Option<Spanned<super::pull::PullPolicy>>,
+    /// `spec.platform` (`linux/amd64`), passed to the pull.
+    pub platform: Option<Spanned<String>>,
 }
 
 /// The MCP transport a server speaks.
@@ -557,6 +562,16 @@ fn container(
             span: t.span,
         }),
         health,
+        pull_policy: spec.get("pull_policy").and_then(text).and_then(|t| {
+            Some(Spanned {
+                value: super::pull::PullPolicy::parse(&t.value.text)?,
+                span: t.span,
+            })
+        }),
+        platform: spec.get("platform").and_then(text).map(|t| Spanned {
+            value: t.value.text,
+            span: t.span,
+        }),
         restart: spec.get("restart_policy").and_then(text).map(|t| Spanned {
             value: t.value.text,
             span: t.span,

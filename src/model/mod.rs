@@ -8,6 +8,7 @@ pub mod dockerfile;
 pub mod intervals;
 pub mod manifest;
 pub mod ports;
+pub mod pull;
 pub mod roles;
 pub mod units;
 
@@ -71,6 +72,12 @@ pub struct Stack {
     /// The merged compose tree the project was typed from (the `schema-violation` rule
     /// validates it).
     pub compose_tree: Option<Node>,
+    /// The project directory, as compose takes it: the directory of the first compose file,
+    /// else the stack directory (or the current one). Names the project when nothing else
+    /// does (see `crate::project`).
+    pub project_dir: Option<std::path::PathBuf>,
+    /// `COMPOSE_PROJECT_NAME` as interpolation saw it (the environment, then `.env`).
+    pub env_project_name: Option<String>,
 }
 
 impl Stack {

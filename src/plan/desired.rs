@@ -130,6 +130,11 @@ pub struct DesiredContainer {
     pub port_spans: Vec<(String, Span)>,
     /// How to speak MCP to it (`spec.mcp`), verified after it is ready.
     pub mcp: Option<crate::mcp::Spec>,
+    /// When its image is pulled (`spec.pull_policy`; not part of the spec hash: a new
+    /// policy recreates nothing).
+    pub pull_policy: crate::model::pull::PullPolicy,
+    /// `spec.platform`, for the pull.
+    pub platform: Option<String>,
 }
 
 #[derive(Clone)]
@@ -334,6 +339,8 @@ pub fn build(stack: &Stack, db: &SourceDb, project: &str) -> Result<Desired, Vec
             image_span: image.span,
             port_spans,
             mcp,
+            pull_policy: c.pull_policy.as_ref().map(|p| p.value).unwrap_or_default(),
+            platform: c.platform.as_ref().map(|p| p.value.clone()),
         });
     }
     desired.volumes = volumes

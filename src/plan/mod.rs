@@ -557,7 +557,7 @@ fn recent_restart(c: &LiveContainer, now: i64) -> Option<i64> {
     if !c.running || c.restart_count == 0 || now == 0 {
         return None;
     }
-    let started = crate::cli::engine::parse_rfc3339(&c.started_at)?;
+    let started = crate::clock::parse_rfc3339(&c.started_at)?;
     let ago = (now - started).max(0);
     (ago < RESTART_SETTLE_SECS).then_some(ago)
 }
@@ -726,6 +726,8 @@ mod tests {
                 image_span: span(),
                 port_spans: Vec::new(),
                 mcp: None,
+                pull_policy: Default::default(),
+                platform: None,
             }],
             networks: vec![DesiredNetwork {
                 name: "net".into(),

@@ -71,6 +71,9 @@ pub struct Dind {
     /// Where dindctl reaches the inner daemon (apply, diff, status, down).
     #[serde(default)]
     pub endpoint: Option<Endpoint>,
+    /// A daemon to carry missing images from (`host`, `unix://…`, `tcp://…`, a context).
+    #[serde(default)]
+    pub images_from: Option<String>,
     #[serde(default = "default_docker_gid")]
     pub docker_gid: u32,
     #[serde(default)]
@@ -417,6 +420,12 @@ pub struct McpServer {
     pub resources: Option<Resources>,
     #[serde(default)]
     pub restart: Option<String>,
+    /// When the inner daemon pulls the image (compose's values; default `missing`).
+    #[serde(default)]
+    pub pull_policy: Option<String>,
+    /// The platform to pull (`linux/amd64`).
+    #[serde(default)]
+    pub platform: Option<String>,
     #[serde(default)]
     pub labels: IndexMap<String, String>,
     #[serde(default)]

@@ -81,6 +81,8 @@ pub struct ServerContext {
     pub secrets: Vec<String>,
     pub healthcheck: Option<Healthcheck>,
     pub restart: Option<String>,
+    pub pull_policy: Option<String>,
+    pub platform: Option<String>,
     pub resources: Option<Resources>,
     pub networks: Vec<String>,
     pub metadata_labels: IndexMap<String, String>,
@@ -389,6 +391,8 @@ pub fn server(profile: &Profile, name: &str, server: &McpServer) -> ServerContex
         secrets: server.secrets.clone(),
         healthcheck,
         restart: server.restart.clone().or_else(|| defaults.restart.clone()),
+        pull_policy: server.pull_policy.clone(),
+        platform: server.platform.clone(),
         resources: server
             .resources
             .clone()

@@ -20,7 +20,27 @@ const KNOWN: &[&str] = &[
     "user",
     "inner-volume-source",
     "volume-target",
+    "pull-policy",
+    "platform",
 ];
+
+/// `os[/arch[/variant]]`: `linux/amd64`, `linux/arm64/v8`.
+fn is_platform(s: &str) -> bool {
+    let mut parts = s.split('/');
+    let os = parts.next().unwrap_or_default();
+    let os_ok = !os.is_empty()
+        && os
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
+    let rest: Vec<&str> = parts.collect();
+    os_ok
+        && rest.len() <= 2
+        && rest.iter().all(|p| {
+            !p.is_empty()
+                && p.chars()
+                    .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-'))
+        })
+}
 
 pub fn is_known(format: &str) -> bool {
     KNOWN.contains(&format)
@@ -45,6 +65,8 @@ pub fn check(format: &str, s: &str) -> bool {
         }
         "image" => !s.is_empty() && !s.chars().any(char::is_whitespace),
         "restart" => is_restart(s),
+        "pull-policy" => crate::model::pull::PullPolicy::parse(s).is_some(),
+        "platform" => is_platform(s),
         "cpus" => is_decimal(s),
         "memory" => is_memory(s),
         "env-name" => !s.is_empty() && !s.contains(['=', '\0']),
@@ -180,6 +202,22 @@ mod tests {
             "10s",
             "é",
             "a/b",
+            "missing",
+            "if_not_present",
+            "never",
+            "daily",
+            "weekly",
+            "every_12h",
+            "every_1h30m",
+            "every_",
+            "every_x",
+            "every_12",
+            "build",
+            "linux/amd64",
+            "linux/arm64/v8",
+            "linux/",
+            "Linux/amd64",
+            "a/b/c/d",
         ];
         let mut pairs = Vec::new();
         for text in [

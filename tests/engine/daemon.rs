@@ -106,8 +106,16 @@ pub fn make_certs(dir: &Path, cn: &str) {
 }
 
 impl SecondDaemon {
-    /// Starts the daemon, or returns why it cannot (no `dockerd` on this machine).
+    /// Starts the daemon with the test image, or returns why it cannot (no `dockerd` on this
+    /// machine).
     pub fn start(h: &Harness, port: u16) -> Result<SecondDaemon, String> {
+        let d = Self::start_empty(h, port)?;
+        d.copy_image(h);
+        Ok(d)
+    }
+
+    /// Starts the daemon with no image at all, as a fresh DinD daemon starts.
+    pub fn start_empty(h: &Harness, port: u16) -> Result<SecondDaemon, String> {
         let dockerd = ["/usr/sbin/dockerd", "/usr/bin/dockerd"]
             .into_iter()
             .find(|p| Path::new(p).exists())
@@ -198,7 +206,6 @@ impl SecondDaemon {
             let log = std::fs::read_to_string(d.dir.path().join("dockerd.log")).unwrap_or_default();
             return Err(format!("the second dockerd did not come up:\n{log}"));
         }
-        d.copy_image(h);
         Ok(d)
     }
 
@@ -209,6 +216,10 @@ impl SecondDaemon {
             bollard::API_DEFAULT_VERSION,
         )
         .expect("client")
+    }
+
+    pub fn unix(&self) -> String {
+        format!("unix://{}", self.socket.display())
     }
 
     pub fn client_certs(&self) -> PathBuf {

@@ -4,6 +4,7 @@
 
 mod daemon;
 mod harness;
+mod pull;
 
 use std::time::{Duration, Instant};
 
@@ -15,7 +16,7 @@ const SLEEPER: &str = "  command: [\"sleep\", \"3600\"]\n";
 /// A host port no other scenario of this run is given, and free now. Taken below the kernel's
 /// ephemeral range (32768 and up), so a listener bound to port 0 — by a scenario, or by the
 /// kernel for an outgoing connection — cannot land on it between this check and the publish.
-fn free_port() -> u16 {
+pub(crate) fn free_port() -> u16 {
     use std::sync::atomic::{AtomicU16, Ordering};
     static NEXT: AtomicU16 = AtomicU16::new(0);
     let _ = NEXT.compare_exchange(
@@ -60,6 +61,7 @@ fn engine_scenarios() {
         ("context", docker_contexts_pick_the_daemon),
         ("examples", example_stacks_apply_twice_to_no_changes),
         ("mcp", mcp_servers_are_verified),
+        ("pull", pull::images_reach_an_empty_daemon),
         (
             "netchange",
             network_change_recreates_network_and_its_containers,
