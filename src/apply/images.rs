@@ -133,10 +133,7 @@ pub async fn decide(target: &Engine, source: Option<&Engine>, needs: &mut [Need]
                 },
                 (None, Some(_)) => Step::Present,
                 (None, None) => Step::Missing {
-                    why: format!(
-                        "not on the daemon, nor on {} to carry it from",
-                        source.endpoint.host
-                    ),
+                    why: format!("nor on {} to carry it from", source.endpoint.host),
                 },
             };
             continue;
@@ -151,7 +148,7 @@ pub async fn decide(target: &Engine, source: Option<&Engine>, needs: &mut [Need]
             }
         } else if tagged.is_none() {
             Step::Missing {
-                why: "not on the daemon, and pull_policy is `never`".into(),
+                why: "and pull_policy is `never`".into(),
             }
         } else {
             Step::Present

@@ -429,7 +429,10 @@ fn image_lines(needs: &[apply::images::Need], source: Option<&str>) -> String {
                 n.image,
                 source.unwrap_or("the source daemon")
             ),
-            Step::Missing { why } => format!("  missing {} ({why}): apply refuses\n", n.image),
+            Step::Missing { why } => format!(
+                "  missing {} (not on the daemon, {why}): apply refuses\n",
+                n.image
+            ),
         };
         out.push_str(&line);
     }
@@ -437,6 +440,22 @@ fn image_lines(needs: &[apply::images::Need], source: Option<&str>) -> String {
         out
     } else {
         format!("Images:\n{out}\n")
+    }
+}
+
+/// After a plan shown without some of its images: says that `apply` would refuse.
+fn note_missing(needs: &[apply::images::Need]) {
+    let missing: Vec<String> = needs
+        .iter()
+        .filter(|n| matches!(n.step, apply::images::Step::Missing { .. }))
+        .map(|n| format!("`{}`", n.image))
+        .collect();
+    if !missing.is_empty() {
+        eprintln!(
+            "note: {} image(s) neither on the daemon nor to be pulled or carried ({}): the plan compares without their defaults, and `apply` refuses until they are built or loaded, pulled (`--pull missing`) or carried in (`--images-from`)",
+            missing.len(),
+            missing.join(", ")
+        );
     }
 }
 
@@ -600,7 +619,7 @@ fn report_image_failures(loaded: &Loaded, engine: &Engine, failed: &crate::deplo
         };
         for span in &n.spans {
             eprintln!(
-                "{}: error[apply]: image `{}` is needed but {why} (daemon {})",
+                "{}: error[apply]: image `{}` is not on the daemon at {}, {why}",
                 loaded.db.location(*span),
                 n.image,
                 engine.endpoint.host
@@ -609,7 +628,7 @@ fn report_image_failures(loaded: &Loaded, engine: &Engine, failed: &crate::deplo
     }
     if !failed.missing.is_empty() {
         eprintln!(
-            "  = help: let apply pull it (`--pull missing`, or drop `pull_policy: never`), carry it in (`--images-from host`), or build or load it on that daemon; nothing was created"
+            "  = help: let apply pull it (`--pull missing`, or drop `pull_policy: never`), carry it in (`--images-from host`), or build or load it on that daemon. Nothing was created."
         );
     }
     for e in &failed.errors {
@@ -646,6 +665,7 @@ async fn apply_planned(
             out(&plan::render::human(&planned.plan, colors()));
         }
         if args.dry_run {
+            note_missing(needs);
             return Ok(Outcome::Clean);
         }
         let cx = super::verify::context(loaded, engine, args.probe_from);
@@ -858,7 +878,10 @@ pub(super) fn show_plan(
             if let Some((needs, source)) = images {
                 out(&image_lines(needs, source));
             }
-            out(&plan::render::human(plan, colors))
+            out(&plan::render::human(plan, colors));
+            if let Some((needs, _)) = images {
+                note_missing(needs);
+            }
         }
         PlanFormat::Json => {
             let mut json = plan::render::json(plan);
@@ -893,7 +916,7 @@ fn project_only(stack: &StackArgs) -> Result<Option<Loaded>, Outcome> {
 }
 
 /// The project and a connected engine, for commands that need no desired state.
-fn target(stack: &StackArgs, conn: &ConnArgs) -> Result<(String, Engine), Outcome> {
+pub(super) fn target(stack: &StackArgs, conn: &ConnArgs) -> Result<(String, Engine), Outcome> {
     let loaded = project_only(stack)?;
     let project = project_of(stack, loaded.as_ref())?;
     let engine = connect_named(conn, loaded.as_ref(), Some(&project))?;

@@ -7,6 +7,7 @@ mod check;
 mod docs;
 pub mod engine;
 mod init;
+mod logs;
 mod outer;
 mod render;
 mod verify;
@@ -54,6 +55,8 @@ pub enum Command {
     Status(engine::StatusArgs),
     /// Remove the project's containers and networks (and volumes with --volumes).
     Down(engine::DownArgs),
+    /// Show the output of the project's inner containers, prefixed per server (`-f` follows).
+    Logs(logs::LogsArgs),
     /// Speak MCP to every server of the project that says how (`spec.mcp`): the handshake,
     /// the server's identity and what it offers, changing nothing.
     Verify(verify::VerifyArgs),
@@ -239,6 +242,7 @@ pub fn run(cli: Cli) -> Outcome {
         Command::Status(args) => engine::status(&args),
         Command::Verify(args) => verify::verify(&args),
         Command::Down(args) => engine::down(&args),
+        Command::Logs(args) => logs::logs(&args),
         Command::Init(args) => init::run(&args),
         Command::Completions { shell } => docs::completions(shell),
         Command::Man { out } => docs::man(&out),

@@ -1196,7 +1196,8 @@ fn missing_image_creates_nothing(s: &Scenario) {
             s.container("missing", SLEEPER).replace(&s.h.image, &absent)
         ),
     );
-    let out = s.dindctl("apply", &[]);
+    // Not to be pulled (`--pull never`): refused before anything is created.
+    let out = s.dindctl("apply", &["--pull", "never"]);
     assert_eq!(code(&out), 2, "{}", text(&out));
     let t = text(&out);
     assert!(
@@ -1206,11 +1207,21 @@ fn missing_image_creates_nothing(s: &Scenario) {
     assert!(t.contains("stack.yml:"), "{t}");
     assert!(t.contains("Nothing was created"), "{t}");
     assert_eq!(s.h.objects_of(&s.project), 0);
+    // To be pulled, from a registry this machine cannot reach: the pull fails, and still
+    // nothing is created.
+    let out = s.dindctl("apply", &[]);
+    assert_eq!(code(&out), 2, "{}", text(&out));
+    assert!(
+        text(&out).contains("error[pull]") && text(&out).contains("no container was created"),
+        "{}",
+        text(&out)
+    );
+    assert_eq!(s.h.objects_of(&s.project), 0);
 
     // The plan is still shown by diff and a dry run, the missing image's container marked.
     for (verb, args, want) in [
-        ("diff", &["--detailed-exitcode"][..], 2),
-        ("apply", &["--dry-run"][..], 0),
+        ("diff", &["--detailed-exitcode", "--pull", "never"][..], 2),
+        ("apply", &["--dry-run", "--pull", "never"][..], 0),
     ] {
         let out = s.dindctl(verb, args);
         let t = text(&out);
@@ -1232,10 +1243,17 @@ fn missing_image_creates_nothing(s: &Scenario) {
             "{verb}: only the missing one is marked: {t}"
         );
     }
-    let out = s.dindctl("diff", &["--format", "json"]);
+    let out = s.dindctl("diff", &["--format", "json", "--pull", "never"]);
     let json: serde_json::Value = serde_json::from_str(&String::from_utf8_lossy(&out.stdout))
         .unwrap_or_else(|e| panic!("{e}: {}", text(&out)));
     assert!(json.to_string().contains("image not present"), "{json}");
+    let steps = json["images"].as_array().cloned().unwrap_or_default();
+    assert!(
+        steps
+            .iter()
+            .any(|i| i["image"] == absent.as_str() && i["action"] == "missing"),
+        "{json}"
+    );
     assert_eq!(s.h.objects_of(&s.project), 0);
 }
 

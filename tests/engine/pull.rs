@@ -332,7 +332,11 @@ pub fn images_reach_an_empty_daemon(s: &Scenario) {
     assert!(!text(&out).contains(PASSWORD), "{}", text(&out));
 
     // Carried in from the main daemon: no registry; the image ID is the source's.
-    s.write("stack.yml", &manifest(s, "carried", &s.h.image, ""));
+    let carried = manifest(s, "carried", &s.h.image, "").replace(
+        "[\"sleep\", \"3600\"]",
+        "[\"sh\", \"-c\", \"echo carried-says-hello; echo to-stderr >&2; exec sleep 3600\"]",
+    );
+    s.write("stack.yml", &carried);
     let main =
         std::env::var("DOCKER_HOST").unwrap_or_else(|_| "unix:///var/run/docker.sock".into());
     let out = s.dindctl("diff", &["--host", &host, "--images-from", &main]);
@@ -364,6 +368,35 @@ pub fn images_reach_an_empty_daemon(s: &Scenario) {
         (theirs, ours)
     });
     assert_eq!(ids.0, ids.1);
+    // Its output, prefixed with the server's name, stdout and stderr both.
+    let logs = |extra: &[&str]| {
+        let mut args = vec!["logs", "--stack"];
+        let stack = s.stack().display().to_string();
+        args.push(&stack);
+        args.extend(["-p", &s.project, "--host", &host]);
+        args.extend(extra);
+        let out = Command::new(env!("CARGO_BIN_EXE_dindctl"))
+            .args(&args)
+            .env("NO_COLOR", "1")
+            .output()
+            .expect("run dindctl logs");
+        (
+            code(&out),
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+            text(&out),
+        )
+    };
+    let seen = eventually(Duration::from_secs(10), || {
+        logs(&[]).1.contains("carried | to-stderr")
+    });
+    let (c, stdout, all) = logs(&["carried"]);
+    assert!(seen && c == 0, "{all}");
+    assert!(stdout.contains("carried | carried-says-hello"), "{all}");
+    let (_, tail, _) = logs(&["--tail", "1", "--no-prefix"]);
+    assert_eq!(tail.lines().count(), 1, "{tail}");
+    let (c, _, all) = logs(&["nosuchserver"]);
+    assert_eq!(c, 2, "{all}");
+    assert!(all.contains("no container of project"), "{all}");
     // A source that lacks the image is named at the manifest line.
     s.write(
         "stack.yml",
@@ -375,7 +408,7 @@ pub fn images_reach_an_empty_daemon(s: &Scenario) {
     );
     assert_eq!(code(&out), 2, "{}", text(&out));
     assert!(
-        text(&out).contains("stack.yml:7:10: error[apply]: image `dindctl-test/nowhere:1` is needed but not on the daemon, nor on"),
+        text(&out).contains(&format!("stack.yml:7:10: error[apply]: image `dindctl-test/nowhere:1` is not on the daemon at {host}, nor on")),
         "{}",
         text(&out)
     );
